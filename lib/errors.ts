@@ -1,0 +1,166 @@
+/**
+ * Typed errors of the data engine and the service. Each carries a stable
+ * machine-readable `code`; the HTTP layer maps codes to status codes in one
+ * place (`lib/http/error-status.ts`), never by inspecting messages.
+ *
+ * @module
+ */
+
+/** Every stable error code the service can report to a client. */
+export const ERROR_CODES = [
+  'invalid_path',
+  'input_not_found',
+  'unsupported_format',
+  'parse_error',
+  'unknown_column',
+  'non_numeric_column',
+  'output_exists',
+  'invalid_request',
+  'storage_error',
+] as const;
+
+/** A stable error code, as found in `{"error":{"code"}}` bodies and failed jobs. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * Base class of every error whose message is safe to show to a client.
+ * Anything that is not an `AppError` is an internal fault and is reported
+ * without its message or stack.
+ *
+ * @example
+ * ```ts
+ * throw new UnknownColumnError(['price'], ['id', 'amount']);
+ * ```
+ */
+export class AppError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** Optional structured context for the client (never secrets). */
+  readonly details: Record<string, unknown> | undefined;
+
+  /**
+   * @param code - stable code of the failure
+   * @param message - human-readable message, safe to return to a client
+   * @param details - optional structured context
+   */
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** A path that is absolute, escapes the storage root, contains NUL or is otherwise unusable. */
+export class InvalidPathError extends AppError {
+  /**
+   * @param path - the path as the client sent it (echoed back, so never a resolved host path)
+   * @param reason - why it is refused
+   */
+  constructor(path: string, reason: string) {
+    super('invalid_path', `invalid path ${JSON.stringify(path)}: ${reason}`, { path });
+  }
+}
+
+/** The input file does not exist on the storage. */
+export class InputNotFoundError extends AppError {
+  /** @param path - the storage-relative path that was not found */
+  constructor(path: string) {
+    super('input_not_found', `input file ${JSON.stringify(path)} does not exist`, { path });
+  }
+}
+
+/** The file format is not one the engine reads or writes. */
+export class UnsupportedFormatError extends AppError {
+  /**
+   * @param what - the extension or format name that was not recognized
+   * @param supported - the formats that are supported
+   */
+  constructor(what: string, supported: readonly string[]) {
+    super(
+      'unsupported_format',
+      `unsupported format ${JSON.stringify(what)}; supported: ${supported.join(', ')}`,
+      { supported: [...supported] },
+    );
+  }
+}
+
+/** The input could not be parsed; the message says where (line, record or row group). */
+export class ParseError extends AppError {
+  /**
+   * @param message - what is wrong and where, e.g. `line 12: expected 3 fields, found 4`
+   * @param location - machine-readable position, e.g. `{ line: 12 }`
+   */
+  constructor(message: string, location?: Record<string, unknown>) {
+    super('parse_error', message, location);
+  }
+}
+
+/** Some requested columns are not in the input. */
+export class UnknownColumnError extends AppError {
+  /**
+   * @param unknown - the requested columns that do not exist
+   * @param available - the columns that do exist, in input order
+   */
+  constructor(unknown: readonly string[], available: readonly string[]) {
+    const shown = available.length > 50 ? [...available.slice(0, 50), '…'] : available;
+    super(
+      'unknown_column',
+      `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => JSON.stringify(c)).join(', ')}; ` +
+        `available: ${shown.map((c) => JSON.stringify(c)).join(', ') || '(none)'}`,
+      { unknown: [...unknown], available: [...available] },
+    );
+  }
+}
+
+/** A numeric aggregation was asked of a column holding non-numeric values. */
+export class NonNumericColumnError extends AppError {
+  /**
+   * @param column - the column name
+   * @param example - one offending value, to help the user find it
+   * @param where - optional position of that value, e.g. `line 7`
+   */
+  constructor(column: string, example: string, where?: string) {
+    super(
+      'non_numeric_column',
+      `column ${JSON.stringify(column)} is not numeric: found ${JSON.stringify(example.slice(0, 100))}` +
+        (where ? ` at ${where}` : ''),
+      { column },
+    );
+  }
+}
+
+/** The output path already holds a file; results are never overwritten. */
+export class OutputExistsError extends AppError {
+  /** @param path - the storage-relative output path */
+  constructor(path: string) {
+    super('output_exists', `output ${JSON.stringify(path)} already exists`, { path });
+  }
+}
+
+/** The request is well-formed JSON but asks for something that cannot be done. */
+export class InvalidRequestError extends AppError {
+  /**
+   * @param message - what is wrong with the request
+   * @param details - e.g. the list of issues found by the schema
+   */
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('invalid_request', message, details);
+  }
+}
+
+/** The storage failed (disk full, read-only, permission denied): not the client's fault. */
+export class StorageError extends AppError {
+  /**
+   * @param message - a description without host paths
+   * @param cause - the underlying system error code, e.g. `ENOSPC`
+   */
+  constructor(message: string, cause?: string) {
+    super('storage_error', message, cause ? { cause } : undefined);
+  }
+}
+
+/** True when `err` is an {@link AppError} (safe to show to a client). */
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
