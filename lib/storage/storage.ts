@@ -91,11 +91,15 @@ export class Storage {
     if (/[\x00-\x1f\x7f]/.test(rel)) throw new InvalidPathError(rel, 'contains control characters');
     if (rel.includes('\\')) throw new InvalidPathError(rel, 'backslashes are not path separators here');
     if (rel.startsWith('/') || /^[A-Za-z]:/.test(rel)) {
-      throw new InvalidPathError(rel, 'absolute paths are not allowed; give a path relative to the storage root');
+      throw new InvalidPathError(
+        rel,
+        'absolute paths are not allowed; give a path relative to the storage root',
+      );
     }
     const normal = path.posix.normalize(rel);
     if (normal === '.' || normal.endsWith('/')) throw new InvalidPathError(rel, 'names a folder, not a file');
-    if (normal === '..' || normal.startsWith('../')) throw new InvalidPathError(rel, 'leaves the storage root');
+    if (normal === '..' || normal.startsWith('../'))
+      throw new InvalidPathError(rel, 'leaves the storage root');
     if (!options.internal && normal.split('/').some((seg) => seg.startsWith('.'))) {
       throw new InvalidPathError(rel, 'names starting with "." are reserved');
     }
@@ -223,10 +227,14 @@ export class Storage {
     options: NormalizeOptions & { overwrite?: boolean } = {},
   ): Promise<WriteResult> {
     const normal = this.normalize(rel, options);
-    if (!options.overwrite && (await this.exists(normal, { internal: true }))) throw new OutputExistsError(rel);
+    if (!options.overwrite && (await this.exists(normal, { internal: true })))
+      throw new OutputExistsError(rel);
     const parent = await this.#prepareParent(normal, rel);
     const finalPath = path.join(parent, path.posix.basename(normal));
-    const tmpPath = path.join(parent, `.${path.posix.basename(normal)}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmpPath = path.join(
+      parent,
+      `.${path.posix.basename(normal)}.${randomBytes(6).toString('hex')}.tmp`,
+    );
     let handle: FileHandle | undefined;
     let published = false;
     try {
