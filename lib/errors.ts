@@ -17,6 +17,13 @@ export const ERROR_CODES = [
   'output_exists',
   'invalid_request',
   'storage_error',
+  'unauthorized',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'too_many_requests',
+  'queue_unavailable',
+  'internal_error',
 ] as const;
 
 /** A stable error code, as found in `{"error":{"code"}}` bodies and failed jobs. */
@@ -54,11 +61,16 @@ export class AppError extends Error {
 /** A path that is absolute, escapes the storage root, contains NUL or is otherwise unusable. */
 export class InvalidPathError extends AppError {
   /**
-   * @param path - the path as the client sent it (echoed back, so never a resolved host path)
+   * @param path - the path as the client sent it (echoed back, so never a resolved host path),
+   *   or undefined when echoing it would reveal the host's layout
    * @param reason - why it is refused
    */
-  constructor(path: string, reason: string) {
-    super('invalid_path', `invalid path ${JSON.stringify(path)}: ${reason}`, { path });
+  constructor(path: string | undefined, reason: string) {
+    super(
+      'invalid_path',
+      path === undefined ? `invalid path: ${reason}` : `invalid path ${JSON.stringify(path)}: ${reason}`,
+      path === undefined ? undefined : { path },
+    );
   }
 }
 
@@ -163,4 +175,64 @@ export class StorageError extends AppError {
 /** True when `err` is an {@link AppError} (safe to show to a client). */
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
+}
+
+/** The request carries no valid access token. */
+export class UnauthorizedError extends AppError {
+  /**
+   * @param message - what is wrong with the credentials (never the token itself)
+   * @param tokenPresent - whether a token was sent (selects `error="invalid_token"` in `WWW-Authenticate`)
+   */
+  constructor(
+    message: string,
+    readonly tokenPresent: boolean = false,
+  ) {
+    super('unauthorized', message);
+  }
+}
+
+/** No such resource for this caller (also used for other users' jobs, so their existence is not revealed). */
+export class NotFoundError extends AppError {
+  /** @param message - what was not found */
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('not_found', message, details);
+  }
+}
+
+/** The resource is in a state that forbids the request (e.g. cancelling a running job). */
+export class ConflictError extends AppError {
+  /** @param message - why the request conflicts */
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('conflict', message, details);
+  }
+}
+
+/** The request body is larger than the service accepts. */
+export class PayloadTooLargeError extends AppError {
+  /** @param limit - the limit in bytes */
+  constructor(limit: number) {
+    super('payload_too_large', `request body over ${limit} bytes`, { limit });
+  }
+}
+
+/** Too many jobs are waiting: the client should retry later. */
+export class TooManyRequestsError extends AppError {
+  /**
+   * @param message - why
+   * @param retryAfterSeconds - sent as `Retry-After`
+   */
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too_many_requests', message, { retry_after: retryAfterSeconds });
+  }
+}
+
+/** The queue cannot be reached: nothing was queued. */
+export class QueueUnavailableError extends AppError {
+  /** @param message - what failed, without endpoints or credentials */
+  constructor(message = 'the job queue is unavailable; retry later') {
+    super('queue_unavailable', message);
+  }
 }

@@ -91,8 +91,9 @@ export class Storage {
     if (/[\x00-\x1f\x7f]/.test(rel)) throw new InvalidPathError(rel, 'contains control characters');
     if (rel.includes('\\')) throw new InvalidPathError(rel, 'backslashes are not path separators here');
     if (rel.startsWith('/') || /^[A-Za-z]:/.test(rel)) {
+      // Not echoed back: an absolute path may spell out the host's own layout.
       throw new InvalidPathError(
-        rel,
+        undefined,
         'absolute paths are not allowed; give a path relative to the storage root',
       );
     }

@@ -1,0 +1,109 @@
+/**
+ * Access tokens: JWTs signed with HS256 by the company's SAML service (or
+ * `npm run token` locally). The algorithm is pinned, `exp` is honoured when
+ * present and `sub` names the user who starts each computation.
+ *
+ * @module
+ */
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { UnauthorizedError } from '../errors.js';
+
+/** Who is calling. */
+export interface Principal {
+  /** The token's `sub`: the user recorded as each job's originator. */
+  readonly sub: string;
+}
+
+/** Longest token accepted; bigger ones are refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 8192;
+const ALGORITHM = 'HS256';
+const encoder = new TextEncoder();
+
+/**
+ * Strips an optional `Bearer ` scheme from an `Authorization` value.
+ *
+ * @throws {@link UnauthorizedError} for another scheme or an empty value
+ */
+export function bearerValue(raw: string): string {
+  const value = raw.trim();
+  const match = /^(\S+)\s+(\S+)$/.exec(value);
+  if (match) {
+    if (match[1]!.toLowerCase() !== 'bearer')
+      throw new UnauthorizedError('the Authorization scheme must be Bearer', true);
+    return match[2]!;
+  }
+  if (value === '' || /\s/.test(value)) throw new UnauthorizedError('malformed Authorization value', true);
+  return value;
+}
+
+/**
+ * Picks the token from the `Authorization` header or the body's
+ * `Authorization` field (either may carry `Bearer <jwt>` or a bare JWT).
+ *
+ * @throws {@link UnauthorizedError} when none is given, or both are and differ
+ */
+export function extractToken(header: string | undefined, bodyField: unknown): string {
+  const fromHeader = header !== undefined && header.trim() !== '' ? bearerValue(header) : undefined;
+  let fromBody: string | undefined;
+  if (bodyField !== undefined && bodyField !== null) {
+    if (typeof bodyField !== 'string')
+      throw new UnauthorizedError('the body field Authorization must be a string', true);
+    fromBody = bearerValue(bodyField);
+  }
+  if (fromHeader && fromBody && fromHeader !== fromBody) {
+    throw new UnauthorizedError('the Authorization header and body field carry different tokens', true);
+  }
+  const token = fromHeader ?? fromBody;
+  if (!token) throw new UnauthorizedError('an access token is required (Authorization: Bearer <token>)');
+  return token;
+}
+
+/**
+ * Verifies a JWT and returns its principal.
+ *
+ * @param token - the compact JWT
+ * @param secret - the HS256 shared secret
+ * @throws {@link UnauthorizedError} for anything but a valid, unexpired HS256 token with a `sub`
+ */
+export async function verifyToken(token: string, secret: string): Promise<Principal> {
+  if (token.length > MAX_TOKEN_LENGTH) throw new UnauthorizedError('the access token is too long', true);
+  try {
+    const { payload } = await jwtVerify(token, encoder.encode(secret), {
+      algorithms: [ALGORITHM],
+      clockTolerance: 5,
+    });
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
+      throw new UnauthorizedError('the access token has no valid sub claim', true);
+    }
+    return { sub: payload.sub };
+  } catch (err) {
+    if (err instanceof UnauthorizedError) throw err;
+    if (err instanceof joseErrors.JWTExpired)
+      throw new UnauthorizedError('the access token has expired', true);
+    // Signature, algorithm and format failures read alike: no oracle for an attacker.
+    throw new UnauthorizedError('the access token is invalid', true);
+  }
+}
+
+/**
+ * Signs a token for `sub` (local use: `npm run token`, the demo and the tests).
+ *
+ * @param ttl - lifetime as a jose time span (`'12h'`, `'30m'`), or `null` for no expiry
+ *
+ * @example
+ * ```ts
+ * const jwt = await signToken({ sub: 'alice', ttl: '1h' }, loadConfig().jwtSecret);
+ * ```
+ */
+export async function signToken(
+  claims: { sub: string; ttl?: string | null },
+  secret: string,
+): Promise<string> {
+  let jwt = new SignJWT({})
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuedAt();
+  const ttl = claims.ttl === undefined ? '12h' : claims.ttl;
+  if (ttl !== null) jwt = jwt.setExpirationTime(ttl);
+  return jwt.sign(encoder.encode(secret));
+}

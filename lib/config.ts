@@ -1,0 +1,62 @@
+/**
+ * The service's configuration, read from the environment once.
+ *
+ * @module
+ */
+import { z } from 'zod';
+
+/**
+ * The JWT secret used when `JWT_SECRET` is not set: the development value
+ * "hard-coded in the API" of the brief. Deployed stages take theirs from SSM
+ * (docs/DEPLOY.md); never use this one outside a laptop.
+ */
+export const DEV_JWT_SECRET = 'dev-secret-change-me-dataframe-jobs-2026';
+
+const ConfigSchema = z.object({
+  HDFS_ROOT: z.string().min(1).default('local-hdfs'),
+  JWT_SECRET: z.string().default(''),
+  COMPUTE_QUEUE_URL: z.string().default(''),
+  SQS_ENDPOINT: z.string().default(''),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(1000),
+  MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(3),
+  SERVICE_VERSION: z.string().default('0.1.0'),
+  LOG_LEVEL: z.string().default('INFO'),
+});
+
+/** Typed configuration. */
+export interface Config {
+  readonly hdfsRoot: string;
+  readonly jwtSecret: string;
+  readonly queueUrl: string;
+  readonly sqsEndpoint: string | undefined;
+  readonly region: string;
+  readonly maxQueuedJobs: number;
+  readonly maxReceiveCount: number;
+  readonly version: string;
+  readonly logLevel: string;
+}
+
+/**
+ * Parses the configuration from `env`.
+ *
+ * @throws Error naming the invalid variables (at cold start, never per request)
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  }
+  const c = parsed.data;
+  return {
+    hdfsRoot: c.HDFS_ROOT,
+    jwtSecret: c.JWT_SECRET === '' ? DEV_JWT_SECRET : c.JWT_SECRET,
+    queueUrl: c.COMPUTE_QUEUE_URL,
+    sqsEndpoint: c.SQS_ENDPOINT === '' ? undefined : c.SQS_ENDPOINT,
+    region: c.AWS_REGION,
+    maxQueuedJobs: c.MAX_QUEUED_JOBS,
+    maxReceiveCount: c.MAX_RECEIVE_COUNT,
+    version: c.SERVICE_VERSION,
+    logLevel: c.LOG_LEVEL,
+  };
+}

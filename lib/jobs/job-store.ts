@@ -1,0 +1,203 @@
+/**
+ * The job store: one JSON document per job on the storage, written
+ * atomically. It is the source of truth of every job's state; the queue
+ * only carries job ids.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { InputNotFoundError, NotFoundError, OutputExistsError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import { isJobId, TERMINAL_STATUSES, type Job, type JobStatus } from './job.js';
+
+const INTERNAL = { internal: true } as const;
+const LOCK_STALE_MS = 30_000;
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+/** A page of jobs. */
+export interface JobPage {
+  readonly jobs: Job[];
+  /** Opaque cursor of the next page, or null on the last page. */
+  readonly next_cursor: string | null;
+}
+
+/** Filters of {@link JobStore.list}. */
+export interface ListOptions {
+  readonly status?: JobStatus;
+  readonly limit: number;
+  /** A cursor from a previous page. */
+  readonly cursor?: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const userKey = (sub: string): string => createHash('sha256').update(sub).digest('hex').slice(0, 32);
+
+/**
+ * Jobs on a {@link Storage}, under `.jobs/`:
+ * `.jobs/<id>.json` (the document), `.jobs/users/<hash of sub>/<id>` (the
+ * per-user index, names only), `.jobs/idem/<hash>.json` (idempotency keys),
+ * `.jobs/locks/<id>` (update locks).
+ *
+ * Updates are serialised per job with a lock file created exclusively (a
+ * hard link that fails if the name exists), so the HTTP cancel and the
+ * worker's start can never both win. A lock older than 30 s is taken as
+ * left by a dead process and broken.
+ */
+export class JobStore {
+  /** @param storage - the shared storage */
+  constructor(readonly storage: Storage) {}
+
+  #path(id: string): string {
+    return `.jobs/${id}.json`;
+  }
+
+  /** Stores a new job and indexes it under its submitter. */
+  async create(job: Job): Promise<void> {
+    await this.storage.writeAtomic(this.#path(job.job_id), (s) => s.write(JSON.stringify(job)), INTERNAL);
+    await this.storage.writeAtomic(
+      `.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`,
+      (s) => s.write(''),
+      INTERNAL,
+    );
+  }
+
+  /**
+   * Reads a job.
+   *
+   * @throws {@link NotFoundError} when there is no such job
+   */
+  async get(id: string): Promise<Job> {
+    if (!isJobId(id)) throw new NotFoundError(`no job ${JSON.stringify(id.slice(0, 64))}`);
+    try {
+      return JSON.parse(await this.storage.readText(this.#path(id), INTERNAL)) as Job;
+    } catch (err) {
+      if (err instanceof InputNotFoundError) throw new NotFoundError(`no job ${id}`);
+      throw err;
+    }
+  }
+
+  /** Removes a job that was never queued (its enqueue failed), with its index entry. */
+  async discard(job: Job): Promise<void> {
+    await this.storage.remove(`.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`, INTERNAL);
+    await this.storage.remove(this.#path(job.job_id), INTERNAL);
+  }
+
+  /** Reads a job the caller may see: others' jobs are reported as missing, not forbidden. */
+  async getFor(id: string, sub: string): Promise<Job> {
+    const job = await this.get(id);
+    if (job.submitted_by !== sub) throw new NotFoundError(`no job ${id}`);
+    return job;
+  }
+
+  async #lock(id: string): Promise<() => Promise<void>> {
+    const lock = `.jobs/locks/${id}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.storage.writeAtomic(lock, (s) => s.write(String(Date.now())), INTERNAL);
+        return () => this.storage.remove(lock, INTERNAL);
+      } catch (err) {
+        if (!(err instanceof OutputExistsError)) throw err;
+        const since = Number(await this.storage.readText(lock, INTERNAL).catch(() => '0'));
+        if (Date.now() - since > LOCK_STALE_MS) await this.storage.remove(lock, INTERNAL);
+        else await sleep(Math.min(5 + attempt * 5, 50));
+      }
+    }
+  }
+
+  /**
+   * Changes a job under its lock: `change` gets the current document and
+   * may throw (e.g. a forbidden transition) to leave it untouched.
+   *
+   * @returns the job as stored afterwards
+   */
+  async update(id: string, change: (job: Job) => void | Promise<void>): Promise<Job> {
+    const unlock = await this.#lock(id);
+    try {
+      const job = await this.get(id);
+      await change(job);
+      await this.storage.writeAtomic(this.#path(id), (s) => s.write(JSON.stringify(job)), {
+        ...INTERNAL,
+        overwrite: true,
+      });
+      return job;
+    } finally {
+      await unlock();
+    }
+  }
+
+  /** The caller's jobs, newest first, optionally of one status. */
+  async list(sub: string, options: ListOptions): Promise<JobPage> {
+    const ids = (await this.storage.list(`.jobs/users/${userKey(sub)}`, INTERNAL))
+      .filter(isJobId)
+      .sort()
+      .reverse();
+    const start = options.cursor ? ids.findIndex((id) => id < options.cursor!) : 0;
+    const jobs: Job[] = [];
+    let i = start === -1 ? ids.length : start;
+    for (; i < ids.length && jobs.length < options.limit; i++) {
+      const job = await this.get(ids[i]!).catch(() => undefined);
+      if (job && (!options.status || job.status === options.status)) jobs.push(job);
+    }
+    const more = i < ids.length;
+    return { jobs, next_cursor: more && jobs.length > 0 ? jobs[jobs.length - 1]!.job_id : null };
+  }
+
+  /** Every job not yet in a terminal state (for recovery at startup). */
+  async unfinished(): Promise<Job[]> {
+    const names = await this.storage.list('.jobs', INTERNAL);
+    const jobs: Job[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      const job = await this.get(name.slice(0, -5)).catch(() => undefined);
+      if (job && !TERMINAL_STATUSES.has(job.status)) jobs.push(job);
+    }
+    return jobs;
+  }
+
+  #idemPath(sub: string, key: string): string {
+    return `.jobs/idem/${createHash('sha256').update(`${sub}\u0000${key}`).digest('hex')}.json`;
+  }
+
+  /** The job created earlier with this idempotency key by this user, within 24 hours. */
+  async findByIdempotencyKey(sub: string, key: string): Promise<Job | undefined> {
+    try {
+      const entry = JSON.parse(await this.storage.readText(this.#idemPath(sub, key), INTERNAL)) as {
+        job_id: string;
+        at: number;
+      };
+      if (Date.now() - entry.at > IDEMPOTENCY_TTL_MS) return undefined;
+      return await this.get(entry.job_id);
+    } catch (err) {
+      if (err instanceof InputNotFoundError || err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Forgets an idempotency key (its job could not be queued). */
+  async releaseIdempotencyKey(sub: string, key: string): Promise<void> {
+    await this.storage.remove(this.#idemPath(sub, key), INTERNAL);
+  }
+
+  /**
+   * Claims an idempotency key for a job. Exactly one of concurrent claims
+   * wins; the others get the winner's job id.
+   *
+   * @returns the id of the job that owns the key
+   */
+  async claimIdempotencyKey(sub: string, key: string, jobId: string): Promise<string> {
+    const path = this.#idemPath(sub, key);
+    const entry = JSON.stringify({ job_id: jobId, at: Date.now() });
+    try {
+      await this.storage.writeAtomic(path, (s) => s.write(entry), INTERNAL);
+      return jobId;
+    } catch (err) {
+      if (!(err instanceof OutputExistsError)) throw err;
+      const existing = JSON.parse(await this.storage.readText(path, INTERNAL)) as {
+        job_id: string;
+        at: number;
+      };
+      if (Date.now() - existing.at <= IDEMPOTENCY_TTL_MS) return existing.job_id;
+      await this.storage.writeAtomic(path, (s) => s.write(entry), { ...INTERNAL, overwrite: true });
+      return jobId;
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import type { JobQueue } from '../queue/job-queue.js';
+import type { JobStore } from './job-store.js';
+
+/**
+ * Puts every job left `queued` or `running` back on the queue, so that no
+ * accepted job is lost when the stack was killed. Safe to repeat: the
+ * worker acknowledges messages of jobs that already ended.
+ *
+ * @returns how many jobs were re-enqueued
+ * @throws {@link QueueUnavailableError} when the queue cannot be reached
+ */
+export async function recoverJobs(store: JobStore, queue: JobQueue): Promise<number> {
+  const jobs = await store.unfinished();
+  for (const job of jobs) await queue.enqueue(job.job_id);
+  return jobs.length;
+}

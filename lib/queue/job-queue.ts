@@ -1,0 +1,81 @@
+/**
+ * The job queue (SQS): messages carry only `{"job_id"}`; the job store
+ * holds everything else.
+ *
+ * @module
+ */
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Config } from '../config.js';
+import { QueueUnavailableError } from '../errors.js';
+
+/** What the service needs of a queue. */
+export interface JobQueue {
+  /**
+   * Queues a job id.
+   *
+   * @throws {@link QueueUnavailableError} when the queue cannot be reached (within ~2 s)
+   */
+  enqueue(jobId: string): Promise<void>;
+  /**
+   * Messages waiting (not in flight).
+   *
+   * @throws {@link QueueUnavailableError}
+   */
+  depth(): Promise<number>;
+}
+
+/**
+ * An SQS client tuned to fail fast: a stopped queue must give the client a
+ * 503 in about two seconds, not a hanging request. Locally (`SQS_ENDPOINT`)
+ * it talks to the emulator with dummy credentials.
+ */
+export function createSqsClient(config: Config): SQSClient {
+  return new SQSClient({
+    region: config.region,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+    ...(config.sqsEndpoint !== undefined && {
+      endpoint: config.sqsEndpoint,
+      credentials: {
+        accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+        secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      },
+    }),
+  });
+}
+
+/** A {@link JobQueue} over an SQS queue. */
+export class SqsJobQueue implements JobQueue {
+  /**
+   * @param client - built once per process, at module scope
+   * @param queueUrl - URL of `compute-jobs`
+   */
+  constructor(
+    readonly client: SQSClient,
+    readonly queueUrl: string,
+  ) {}
+
+  async enqueue(jobId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify({ job_id: jobId }) }),
+      );
+    } catch {
+      throw new QueueUnavailableError();
+    }
+  }
+
+  async depth(): Promise<number> {
+    try {
+      const { Attributes } = await this.client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      );
+      return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+    } catch {
+      throw new QueueUnavailableError();
+    }
+  }
+}

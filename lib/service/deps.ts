@@ -1,0 +1,40 @@
+/**
+ * The service's collaborators, built once per process (Lambda cold start)
+ * and shared by the handlers.
+ *
+ * @module
+ */
+import { loadConfig, type Config } from '../config.js';
+import { JobStore } from '../jobs/job-store.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { createSqsClient, SqsJobQueue, type JobQueue } from '../queue/job-queue.js';
+import { Storage } from '../storage/storage.js';
+
+/** Everything a handler needs. Tests build their own. */
+export interface ServiceDeps {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly store: JobStore;
+  readonly queue: JobQueue;
+  readonly logger: Logger;
+}
+
+let shared: ServiceDeps | undefined;
+
+/** Builds the dependencies from a configuration. */
+export function buildDeps(config: Config): ServiceDeps {
+  const storage = new Storage(config.hdfsRoot);
+  return {
+    config,
+    storage,
+    store: new JobStore(storage),
+    queue: new SqsJobQueue(createSqsClient(config), config.queueUrl),
+    logger: createLogger(config.logLevel),
+  };
+}
+
+/** The process-wide dependencies, from the environment, built on first use. */
+export function deps(): ServiceDeps {
+  shared ??= buildDeps(loadConfig());
+  return shared;
+}

@@ -1,0 +1,146 @@
+/**
+ * What the worker does with one queued message. SQS delivers at least once
+ * and retries what throws, so this is idempotent and throws exactly when a
+ * retry can help.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { runCompute, type ComputeResult } from '../engine.js';
+import { isAppError, OutputExistsError, StorageError, type AppError } from '../errors.js';
+import { TERMINAL_STATUSES, transition, type Job } from '../jobs/job.js';
+import type { Storage } from '../storage/storage.js';
+import type { ServiceDeps } from './deps.js';
+
+/** The queue message body. */
+export const JobMessageSchema = z.object({ job_id: z.string().min(1).max(64) }).strict();
+
+/** What the worker runs: the engine, replaceable in tests of failure paths. */
+export type Compute = (storage: Storage, request: Job['request']) => Promise<ComputeResult>;
+
+/** A retried failure: the message is redelivered, then dead-lettered. */
+export class RetryableJobError extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly attempt: number,
+    cause: unknown,
+  ) {
+    super(`job ${jobId} attempt ${attempt} failed`, { cause });
+    this.name = 'RetryableJobError';
+  }
+}
+
+/** Errors a retry cannot fix: the job fails at once and its message is acknowledged. */
+const isDeterministic = (err: unknown): err is AppError => isAppError(err) && !(err instanceof StorageError);
+
+function describeUnexpected(err: unknown): { code: string; message: string } {
+  if (err instanceof StorageError) return { code: err.code, message: err.message };
+  const sysCode = (err as NodeJS.ErrnoException | null)?.code;
+  return {
+    code: 'internal_error',
+    message: `unexpected failure${typeof sysCode === 'string' ? ` (${sysCode})` : ''}`,
+  };
+}
+
+/**
+ * Handles one message: skips jobs that already ended (redelivery), marks the
+ * job running, computes, and records the outcome.
+ *
+ * @param body - the message body (`{"job_id"}`)
+ * @param receiveCount - SQS `ApproximateReceiveCount` of this delivery
+ * @throws {@link RetryableJobError} for an unexpected or storage failure, so SQS retries it;
+ *   on the last allowed delivery the job is first marked `failed`
+ * @throws Error for a malformed message or a missing job (left to the DLQ for inspection)
+ */
+export async function runJobMessage(
+  deps: ServiceDeps,
+  body: string,
+  receiveCount: number,
+  compute: Compute = runCompute,
+): Promise<void> {
+  const { job_id: jobId } = JobMessageSchema.parse(JSON.parse(body));
+  const { store, logger } = deps;
+  let resumed = false;
+  const job = await store.update(jobId, (current) => {
+    if (TERMINAL_STATUSES.has(current.status)) return;
+    resumed = current.status === 'running';
+    transition(current, 'running');
+    current.attempts += 1;
+    current.started_at ??= new Date().toISOString();
+  });
+  if (TERMINAL_STATUSES.has(job.status)) {
+    logger.info('job already ended; message acknowledged', { job_id: jobId, status: job.status });
+    return;
+  }
+  const log = { job_id: jobId, user: job.submitted_by, operation: job.operation, attempt: job.attempts };
+  logger.info('job started', log);
+  const started = Date.now();
+  try {
+    const result = await compute(deps.storage, job.request);
+    await finish(deps, jobId, started, { rows_in: result.rows_in, rows_out: result.rows_out });
+    logger.info('job succeeded', {
+      ...log,
+      duration_ms: Date.now() - started,
+      rows_in: result.rows_in,
+      rows_out: result.rows_out,
+    });
+  } catch (err) {
+    if (err instanceof OutputExistsError && resumed) {
+      // A previous attempt published the output, then died before recording it: the work is done.
+      await finish(deps, jobId, started, { rows_in: null, rows_out: null });
+      logger.warn('job output found from an interrupted attempt; marked succeeded', log);
+      return;
+    }
+    if (isDeterministic(err)) {
+      await fail(deps, jobId, started, { code: err.code, message: err.message });
+      logger.info('job failed', {
+        ...log,
+        duration_ms: Date.now() - started,
+        error: { code: err.code, message: err.message },
+      });
+      return;
+    }
+    const reason = describeUnexpected(err);
+    const last = receiveCount >= deps.config.maxReceiveCount;
+    logger.error('job attempt failed', {
+      ...log,
+      last_attempt: last,
+      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+    });
+    if (last) {
+      await fail(deps, jobId, started, {
+        code: reason.code,
+        message: `${reason.message}; gave up after ${job.attempts} attempts`,
+      });
+    }
+    throw new RetryableJobError(jobId, job.attempts, err);
+  }
+}
+
+async function finish(
+  deps: ServiceDeps,
+  jobId: string,
+  started: number,
+  rows: { rows_in: number | null; rows_out: number | null },
+): Promise<void> {
+  await deps.store.update(jobId, (job) => {
+    transition(job, 'succeeded');
+    Object.assign(job, rows, {
+      error: null,
+      finished_at: new Date().toISOString(),
+      duration_ms: Date.now() - started,
+    });
+  });
+}
+
+async function fail(
+  deps: ServiceDeps,
+  jobId: string,
+  started: number,
+  error: { code: string; message: string },
+): Promise<void> {
+  await deps.store.update(jobId, (job) => {
+    transition(job, 'failed');
+    Object.assign(job, { error, finished_at: new Date().toISOString(), duration_ms: Date.now() - started });
+  });
+}

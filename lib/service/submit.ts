@@ -1,0 +1,144 @@
+/**
+ * Submitting a computation: validate, check everything that can be checked
+ * before queuing, record the job, enqueue it.
+ *
+ * @module
+ */
+import {
+  isOperation,
+  OPERATIONS,
+  PARAMS_SCHEMAS,
+  type ComputeRequest,
+  type Operation,
+} from '../compute-request.js';
+import { assertOptionsFit, defaultOutputFormat, inspectInput, outputExtension } from '../engine.js';
+import { InvalidRequestError, NotFoundError, OutputExistsError, TooManyRequestsError } from '../errors.js';
+import type { Principal } from '../auth/token.js';
+import { newJobId, type Job } from '../jobs/job.js';
+import { assertColumnsExist } from '../ops/columns.js';
+import type { ServiceDeps } from './deps.js';
+
+/** The outcome of a submission. */
+export interface Submission {
+  readonly job: Job;
+  /** False when an idempotency key returned an earlier job. */
+  readonly created: boolean;
+}
+
+/** Seconds a client is asked to wait when the queue is full. */
+export const RETRY_AFTER_SECONDS = 5;
+
+function parseParams(
+  operation: Operation,
+  body: unknown,
+): Omit<ComputeRequest, 'operation' | 'output'> & { output?: string } {
+  const schema = PARAMS_SCHEMAS[operation];
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new InvalidRequestError(
+      `invalid ${operation} request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+      { issues, allowed_fields: Object.keys(schema.shape) },
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Validates an idempotency key: printable ASCII, at most 255 characters.
+ *
+ * @throws {@link InvalidRequestError}
+ */
+export function checkIdempotencyKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new InvalidRequestError('Idempotency-Key must be 1 to 255 printable ASCII characters');
+  }
+  return key;
+}
+
+/**
+ * Accepts a computation for `principal`.
+ *
+ * @throws {@link NotFoundError} for an unknown operation (listing the known ones)
+ * @throws {@link InvalidRequestError}, {@link InvalidPathError}, {@link InputNotFoundError},
+ *   {@link UnsupportedFormatError}, {@link OutputExistsError}, {@link UnknownColumnError} (CSV, TSV, Parquet)
+ * @throws {@link TooManyRequestsError} above `MAX_QUEUED_JOBS` waiting jobs
+ * @throws {@link QueueUnavailableError} when nothing could be queued
+ */
+export async function submitJob(
+  deps: ServiceDeps,
+  principal: Principal,
+  operationName: string,
+  body: unknown,
+  idempotencyKey?: string,
+): Promise<Submission> {
+  if (!isOperation(operationName)) {
+    throw new NotFoundError(
+      `unknown operation ${JSON.stringify(operationName)}; allowed: ${OPERATIONS.join(', ')}`,
+      {
+        allowed: [...OPERATIONS],
+      },
+    );
+  }
+  const operation = operationName;
+  const params = parseParams(operation, body);
+  const key = checkIdempotencyKey(idempotencyKey);
+  if (key) {
+    const earlier = await deps.store.findByIdempotencyKey(principal.sub, key);
+    if (earlier) return { job: earlier, created: false };
+  }
+  if ((await deps.queue.depth()) >= deps.config.maxQueuedJobs) {
+    throw new TooManyRequestsError('too many jobs are waiting; retry later', RETRY_AFTER_SECONDS);
+  }
+
+  const info = await inspectInput(deps.storage, params.input, params.format, params.options);
+  const jobId = newJobId();
+  const outputFormat = params.output_format ?? defaultOutputFormat(info.format);
+  const output = deps.storage.normalize(params.output ?? `results/${jobId}.${outputExtension(outputFormat)}`);
+  if (await deps.storage.exists(output)) throw new OutputExistsError(output);
+  if (info.columns)
+    assertColumnsExist([...params.columns, ...Object.keys(params.aggregations ?? {})], info.columns);
+  assertOptionsFit(operation, info.format, params.options);
+
+  const request: ComputeRequest = {
+    ...params,
+    operation,
+    output,
+    output_format: outputFormat,
+    format: info.format,
+  };
+  const job: Job = {
+    job_id: jobId,
+    status: 'queued',
+    operation,
+    input: deps.storage.normalize(params.input),
+    output,
+    output_format: outputFormat,
+    submitted_by: principal.sub,
+    submitted_at: new Date().toISOString(),
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    rows_in: null,
+    rows_out: null,
+    attempts: 0,
+    error: null,
+    request,
+  };
+  if (key) {
+    const owner = await deps.store.claimIdempotencyKey(principal.sub, key, jobId);
+    if (owner !== jobId) return { job: await deps.store.get(owner), created: false };
+  }
+  await deps.store.create(job);
+  try {
+    await deps.queue.enqueue(jobId);
+  } catch (err) {
+    // Nothing was queued: the job must not linger as `queued`, and its key must not stick.
+    await deps.store.discard(job);
+    if (key) await deps.store.releaseIdempotencyKey(principal.sub, key);
+    throw err;
+  }
+  deps.logger.info('job queued', { job_id: jobId, user: principal.sub, operation, input: job.input, output });
+  return { job, created: true };
+}
