@@ -2,9 +2,13 @@
  * Jest runs the TypeScript sources as native ES modules (arquero and hyparquet
  * ship ESM only), transpiled by swc without type checking: `npm run typecheck`
  * is the type gate.
- * @type {import('jest').Config}
+ *
+ * Two projects: `unit` (fast, no network) and `e2e`, whose global setup starts
+ * the real local stack (`scripts/start.ts`) on free loopback ports with a
+ * temporary storage, and whose teardown stops it. `npm test` runs both;
+ * `npm test -- --selectProjects unit` runs one.
  */
-export default {
+const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
@@ -18,6 +22,26 @@ export default {
       },
     ],
   },
-  testMatch: ['<rootDir>/tests/**/*.test.ts'],
-  projects: undefined,
+};
+
+/** @type {import('jest').Config} */
+export default {
+  // A global option (jest ignores it per project): e2e jobs go through HTTP, SQS and the
+  // worker, and the restart suite starts two more stacks. Unit tests take milliseconds.
+  testTimeout: 60_000,
+  projects: [
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/tests/unit/**/*.test.ts'],
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/e2e/global-setup.mjs',
+      globalTeardown: '<rootDir>/tests/e2e/global-teardown.mjs',
+      slowTestThreshold: 30,
+    },
+  ],
 };

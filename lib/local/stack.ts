@@ -1,0 +1,168 @@
+/**
+ * The whole local stack, in order: SQS server, queues, recovery of unfinished
+ * jobs, serverless-offline (HTTP API and the functions), event source.
+ *
+ * @module
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsEventSource } from './event-source.js';
+import { offlineInvoker } from './lambda-invoker.js';
+import type { LocalLogger } from './local-log.js';
+import { startOffline, type OfflineProcess } from './offline.js';
+import { assertPortFree } from './ports.js';
+import { ensureQueues, type QueueRefs } from './queues.js';
+import type { LocalSettings } from './settings.js';
+import { startLocalSqs, type LocalSqs } from './sqs-server.js';
+
+/** Name of the service and stage, as in `serverless.yml`: function names are `<service>-<stage>-<key>`. */
+export const SERVICE_NAME = 'dataframe-jobs';
+/** The stage serverless-offline runs. */
+export const LOCAL_STAGE = 'local';
+
+/** What the stack needs from the service code, injected by the start script. */
+export interface StackHooks {
+  /**
+   * Puts jobs left `queued` or `running` by a previous run back on the queue.
+   * Called once the queues exist and `process.env` holds the functions'
+   * configuration, before the API serves. Returns how many were re-enqueued.
+   */
+  recover(): Promise<number>;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  readonly sqsEndpoint: string;
+  readonly queues: QueueRefs;
+  /** Absolute storage root. */
+  readonly hdfsRoot: string;
+  /** Jobs re-enqueued at startup. */
+  readonly recovered: number;
+  /** Resolves if serverless-offline ends on its own (a crash): the stack is then unusable. */
+  readonly offlineExited: Promise<number | string>;
+  /** Stops the event source, serverless-offline and the SQS server. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startLocalStack}. */
+export interface StackOptions {
+  readonly settings: LocalSettings;
+  readonly hooks: StackHooks;
+  readonly log: LocalLogger;
+  /** The service folder (where `serverless.yml` is). */
+  readonly serviceDir: string;
+  /** Build folder name under `.esbuild/`, unique per concurrently running stack. */
+  readonly buildName: string;
+  /** Time allowed for bundling and starting serverless-offline. */
+  readonly readyTimeoutMs?: number;
+  /** Time in-flight worker batches get to finish on stop. */
+  readonly stopGraceMs?: number;
+}
+
+/**
+ * The variables the functions read (see `serverless.yml`, stage `local`).
+ * They are also set on this process, so that the recovery hook, which uses
+ * the service's own configuration, sees the same queue and storage.
+ */
+function functionEnv(settings: LocalSettings, sqs: LocalSqs, queues: QueueRefs): Record<string, string> {
+  return {
+    HDFS_ROOT: settings.hdfsRoot,
+    COMPUTE_QUEUE_URL: queues.jobsUrl,
+    COMPUTE_DLQ_URL: queues.deadLetterUrl,
+    SQS_ENDPOINT: sqs.endpoint,
+    AWS_REGION: settings.region,
+    MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
+  };
+}
+
+/**
+ * Starts the local stack. On failure, whatever was started is stopped again.
+ *
+ * @param options - settings, hooks, logger and folders
+ * @returns the running stack
+ * @throws Error when a port is taken, the SQS server or serverless-offline cannot start, or recovery fails
+ */
+export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
+  const { settings, log } = options;
+  await assertPortFree(settings.port, 'PORT');
+  await assertPortFree(settings.lambdaPort, 'LAMBDA_PORT');
+  await assertPortFree(settings.sqsPort, 'SQS_PORT');
+  await mkdir(settings.hdfsRoot, { recursive: true });
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((err: unknown) =>
+        log('warn', 'stopping a part of the stack failed', { error: String(err) }),
+      );
+    }
+  };
+  try {
+    const sqs = await startLocalSqs({
+      port: settings.sqsPort,
+      region: settings.region,
+      ...(settings.persistQueues ? { dataDir: path.join(settings.hdfsRoot, '.sqs') } : {}),
+    });
+    cleanups.push(() => sqs.stop());
+    const client = new SQSClient({
+      endpoint: sqs.endpoint,
+      region: settings.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    cleanups.push(async () => client.destroy());
+    const queues = await ensureQueues(client, {
+      endpoint: sqs.endpoint,
+      visibilityTimeout: settings.visibilityTimeout,
+      maxReceiveCount: settings.maxReceiveCount,
+    });
+    const env = functionEnv(settings, sqs, queues);
+    Object.assign(process.env, env);
+    const recovered = await options.hooks.recover();
+
+    const offline: OfflineProcess = await startOffline({
+      serviceDir: options.serviceDir,
+      stage: LOCAL_STAGE,
+      httpPort: settings.port,
+      lambdaPort: settings.lambdaPort,
+      buildName: options.buildName,
+      env,
+      readyTimeoutMs: options.readyTimeoutMs ?? 120_000,
+      log,
+    });
+    cleanups.push(() => offline.stop());
+
+    const source = new SqsEventSource({
+      client,
+      queueUrl: queues.jobsUrl,
+      queueArn: queues.jobsArn,
+      region: settings.region,
+      invoke: offlineInvoker(
+        `http://127.0.0.1:${settings.lambdaPort}`,
+        `${SERVICE_NAME}-${LOCAL_STAGE}-worker`,
+      ),
+      concurrency: settings.workerConcurrency,
+      batchSize: settings.batchSize,
+      visibilityTimeout: settings.visibilityTimeout,
+      log,
+    });
+    source.start();
+    cleanups.push(() => source.stop(options.stopGraceMs ?? 3000));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: `http://127.0.0.1:${settings.port}`,
+      sqsEndpoint: sqs.endpoint,
+      queues,
+      hdfsRoot: settings.hdfsRoot,
+      recovered,
+      offlineExited: offline.exited,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

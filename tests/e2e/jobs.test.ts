@@ -1,0 +1,125 @@
+/**
+ * End to end: the job routes — `Prefer: wait`, idempotency keys, listing,
+ * cancelling, and the privacy of a job to its submitter.
+ */
+import { randomUUID } from 'node:crypto';
+import { JOB_KEYS, call, expectError, makeToken, stackEnv, waitForJob, type Job } from './support/client.js';
+
+const env = stackEnv();
+const STATS = { input: 'e2e/sales.csv', columns: ['amount', 'qty'] };
+
+/** One page of `GET /jobs`. */
+interface JobPage {
+  readonly jobs: Job[];
+  readonly next_cursor: string | null;
+}
+
+describe('Prefer: wait', () => {
+  test('answers 200 with the finished job when it ends within the wait', async () => {
+    const token = await makeToken(env.secret, { sub: 'patient' });
+    const res = await call(env.url, 'POST', '/compute/stats', {
+      token,
+      body: STATS,
+      headers: { prefer: 'wait=25' },
+    });
+    expect(res.status).toBe(200);
+    const job = res.body as Job;
+    expect(Object.keys(job).sort()).toEqual([...JOB_KEYS]);
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      submitted_by: 'patient',
+      rows_in: 5,
+      rows_out: 2,
+      error: null,
+    });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  test('returns the same job with 200 when the same user repeats a key, and a new one for another user', async () => {
+    const key = randomUUID();
+    const alice = await makeToken(env.secret, { sub: 'idem-alice' });
+    const bob = await makeToken(env.secret, { sub: 'idem-bob' });
+    const headers = { 'idempotency-key': key };
+    const first = await call(env.url, 'POST', '/compute/stats', { token: alice, body: STATS, headers });
+    expect(first.status).toBe(202);
+    const again = await call(env.url, 'POST', '/compute/stats', { token: alice, body: STATS, headers });
+    expect(again.status).toBe(200);
+    expect((again.body as Job).job_id).toBe((first.body as Job).job_id);
+    const other = await call(env.url, 'POST', '/compute/stats', { token: bob, body: STATS, headers });
+    expect(other.status).toBe(202);
+    expect((other.body as Job).job_id).not.toBe((first.body as Job).job_id);
+  });
+});
+
+describe('privacy', () => {
+  test("answers 404 to another user's job, exactly as to an unknown id", async () => {
+    const owner = await makeToken(env.secret, { sub: 'owner' });
+    const stranger = await makeToken(env.secret, { sub: 'stranger' });
+    const res = await call(env.url, 'POST', '/compute/stats', { token: owner, body: STATS });
+    const id = (res.body as Job).job_id;
+    const theirs = await call(env.url, 'GET', `/jobs/${id}`, { token: stranger });
+    const unknown = await call(env.url, 'GET', `/jobs/${randomUUID().replaceAll('-', '')}`, {
+      token: stranger,
+    });
+    expectError(theirs, 404, (unknown.body as { error: { code: string } }).error.code);
+    expect(unknown.status).toBe(404);
+    expectError(await call(env.url, 'DELETE', `/jobs/${id}`, { token: stranger }), 404, 'not_found');
+    const list = await call(env.url, 'GET', '/jobs', { token: stranger });
+    expect((list.body as JobPage).jobs.map((j) => j.job_id)).not.toContain(id);
+    expect((await call(env.url, 'GET', `/jobs/${id}`, { token: owner })).status).toBe(200);
+  });
+});
+
+describe('GET /jobs', () => {
+  test("lists only the caller's jobs, newest first, page by page, and filters by status", async () => {
+    const token = await makeToken(env.secret, { sub: `lister-${randomUUID()}` });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call(env.url, 'POST', '/compute/stats', { token, body: STATS });
+      ids.push((res.body as Job).job_id);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.all(ids.map((id) => waitForJob(env.url, token, id)));
+    const seen: string[] = [];
+    let route = '/jobs?limit=2';
+    for (let page = 0; page < 5; page++) {
+      const res = await call(env.url, 'GET', route, { token });
+      expect(res.status).toBe(200);
+      const body = res.body as JobPage;
+      expect(body.jobs.length).toBeLessThanOrEqual(2);
+      seen.push(...body.jobs.map((j) => j.job_id));
+      if (!body.next_cursor) break;
+      route = `/jobs?limit=2&cursor=${encodeURIComponent(body.next_cursor)}`;
+    }
+    expect(seen).toEqual([...ids].reverse());
+    const succeeded = await call(env.url, 'GET', '/jobs?status=succeeded', { token });
+    expect((succeeded.body as JobPage).jobs.every((j) => j.status === 'succeeded')).toBe(true);
+    expect((succeeded.body as JobPage).jobs).toHaveLength(3);
+    const failed = await call(env.url, 'GET', '/jobs?status=failed', { token });
+    expect((failed.body as JobPage).jobs).toEqual([]);
+  });
+
+  test.each(['/jobs?limit=0', '/jobs?limit=abc', '/jobs?status=done', '/jobs?cursor=%00bad'])(
+    'answers 400 to %s',
+    async (route) => {
+      const token = await makeToken(env.secret);
+      expectError(await call(env.url, 'GET', route, { token }), 400, 'invalid_request');
+    },
+  );
+});
+
+describe('DELETE /jobs/{id}', () => {
+  test('answers 409 when the job has already ended, and leaves it as it was', async () => {
+    const token = await makeToken(env.secret, { sub: 'canceller' });
+    const res = await call(env.url, 'POST', '/compute/stats', {
+      token,
+      body: STATS,
+      headers: { prefer: 'wait=25' },
+    });
+    const id = (res.body as Job).job_id;
+    expect((res.body as Job).status).toBe('succeeded');
+    expectError(await call(env.url, 'DELETE', `/jobs/${id}`, { token }), 409, 'conflict');
+    expect(((await call(env.url, 'GET', `/jobs/${id}`, { token })).body as Job).status).toBe('succeeded');
+  });
+});
