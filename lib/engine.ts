@@ -93,8 +93,9 @@ export async function inspectInput(
   format?: InputFormat,
   options: EngineOptions = {},
 ): Promise<InputInfo> {
-  const resolvedFormat = format ?? formatFromPath(input);
+  // In the order a client fixes them: a safe path, an existing file, then a known format.
   const file = await storage.resolveExisting(input);
+  const resolvedFormat = format ?? formatFromPath(input);
   if (resolvedFormat === 'csv' || resolvedFormat === 'tsv' || resolvedFormat === 'parquet') {
     const header = await openSource(file, resolvedFormat, readOptions(options)).header();
     return { format: resolvedFormat, columns: header };

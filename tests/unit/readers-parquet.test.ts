@@ -24,7 +24,9 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'parquet-reader-'));
   db = await (await DuckDBInstance.create(':memory:')).connect();
   for (const codec of ['snappy', 'zstd', 'gzip', 'brotli', 'lz4']) {
-    await db.run(`COPY (${SELECT}) TO '${path.join(dir, `${codec}.parquet`)}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 4)`);
+    await db.run(
+      `COPY (${SELECT}) TO '${path.join(dir, `${codec}.parquet`)}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 4)`,
+    );
   }
 });
 
@@ -33,7 +35,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function readAll(file: string, columns?: string[]): Promise<{ rows: Record<string, Scalar>[]; batches: number }> {
+async function readAll(
+  file: string,
+  columns?: string[],
+): Promise<{ rows: Record<string, Scalar>[]; batches: number }> {
   const rows: Record<string, Scalar>[] = [];
   let batches = 0;
   for await (const batch of openParquetSource(file, columns ? { columns } : {}).batches()) {
@@ -44,22 +49,25 @@ async function readAll(file: string, columns?: string[]): Promise<{ rows: Record
 }
 
 describe('parquet reader', () => {
-  test.each(['snappy', 'zstd', 'gzip', 'brotli', 'lz4'])('reads a %s file written by DuckDB, value for value', async (codec) => {
-    const { rows } = await readAll(path.join(dir, `${codec}.parquet`));
-    expect(rows).toHaveLength(10);
-    expect(rows[1]).toEqual({
-      id: 1,
-      amount: 1.5,
-      big: '9007199254740994',
-      small_big: 10,
-      price: 0.25,
-      day: '2024-02-29',
-      at: '2024-01-01T13:30:00.000Z',
-      even: false,
-      label: 'città 1',
-    });
-    expect(rows[0]).toMatchObject({ amount: null, label: null, even: true });
-  });
+  test.each(['snappy', 'zstd', 'gzip', 'brotli', 'lz4'])(
+    'reads a %s file written by DuckDB, value for value',
+    async (codec) => {
+      const { rows } = await readAll(path.join(dir, `${codec}.parquet`));
+      expect(rows).toHaveLength(10);
+      expect(rows[1]).toEqual({
+        id: 1,
+        amount: 1.5,
+        big: '9007199254740994',
+        small_big: 10,
+        price: 0.25,
+        day: '2024-02-29',
+        at: '2024-01-01T13:30:00.000Z',
+        even: false,
+        label: 'città 1',
+      });
+      expect(rows[0]).toMatchObject({ amount: null, label: null, even: true });
+    },
+  );
 
   test('delivers one batch per row group, numbered from the first row', async () => {
     // DuckDB cuts row groups at multiples of its 2,048-row vectors.
@@ -85,7 +93,17 @@ describe('parquet reader', () => {
 
   test('tells its columns and their types from the footer alone', async () => {
     const source = openParquetSource(path.join(dir, 'zstd.parquet'), {});
-    expect(await source.header()).toEqual(['id', 'amount', 'big', 'small_big', 'price', 'day', 'at', 'even', 'label']);
+    expect(await source.header()).toEqual([
+      'id',
+      'amount',
+      'big',
+      'small_big',
+      'price',
+      'day',
+      'at',
+      'even',
+      'label',
+    ]);
     const types = await source.knownTypes();
     expect(Object.fromEntries(types!)).toEqual({
       id: 'number',
@@ -102,7 +120,9 @@ describe('parquet reader', () => {
 
   test('keeps nested columns as JSON text', async () => {
     const file = path.join(dir, 'nested.parquet');
-    await db.run(`COPY (SELECT 1 AS id, {'city': 'Lyon', 'zip': 69001} AS address, [1, 2] AS tags) TO '${file}' (FORMAT parquet)`);
+    await db.run(
+      `COPY (SELECT 1 AS id, {'city': 'Lyon', 'zip': 69001} AS address, [1, 2] AS tags) TO '${file}' (FORMAT parquet)`,
+    );
     const { rows } = await readAll(file);
     expect(rows).toEqual([{ id: 1, address: '{"city":"Lyon","zip":69001}', tags: '[1,2]' }]);
   });

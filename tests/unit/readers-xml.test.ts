@@ -15,7 +15,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function read(xml: string, options: ReadOptions = {}, chunkBytes?: number): Promise<Record<string, Scalar>[]> {
+async function read(
+  xml: string,
+  options: ReadOptions = {},
+  chunkBytes?: number,
+): Promise<Record<string, Scalar>[]> {
   const file = path.join(dir, `f${++n}.xml`);
   await writeFile(file, xml);
   const rows: Record<string, Scalar>[] = [];
@@ -42,7 +46,15 @@ describe('xml reader', () => {
     expect(rows).toEqual([
       { id: '1', name: 'Zoë & Léa', age: '41', 'address.city': 'Lyon', tag: null, '@id': null, note: null },
       { id: '2', name: null, age: null, 'address.city': null, tag: '["a","b"]', '@id': null, note: null },
-      { id: 'dup', name: '<b>bold</b>', age: null, 'address.city': null, tag: null, '@id': '3', note: 'café 😀' },
+      {
+        id: 'dup',
+        name: '<b>bold</b>',
+        age: null,
+        'address.city': null,
+        tag: null,
+        '@id': '3',
+        note: 'café 😀',
+      },
     ]);
   });
 
@@ -52,12 +64,16 @@ describe('xml reader', () => {
   });
 
   test('takes the elements named by record_tag wherever they are', async () => {
-    const xml = '<export><meta><version>2</version></meta><items><item><v>1</v></item><item><v>2</v></item></items></export>';
+    const xml =
+      '<export><meta><version>2</version></meta><items><item><v>1</v></item><item><v>2</v></item></items></export>';
     expect(await read(xml, { record_tag: 'item' })).toEqual([{ v: '1' }, { v: '2' }]);
   });
 
   test('applies custom null values', async () => {
-    expect(await read('<r><x><v>-</v></x><x><v>NA</v></x></r>', { null_values: ['-'] })).toEqual([{ v: null }, { v: 'NA' }]);
+    expect(await read('<r><x><v>-</v></x><x><v>NA</v></x></r>', { null_values: ['-'] })).toEqual([
+      { v: null },
+      { v: 'NA' },
+    ]);
   });
 
   test('refuses an entity-expansion bomb instead of expanding it', async () => {
@@ -67,14 +83,23 @@ describe('xml reader', () => {
   });
 
   test('refuses an external entity', async () => {
-    const xxe = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r><row><a>&x;</a></row></r>';
+    const xxe =
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r><row><a>&x;</a></row></r>';
     await expect(read(xxe)).rejects.toThrow(ParseError);
   });
 
   test.each([
     ['an unbalanced quote', '<rows><row a="x>1</row></rows>', /end of file inside a tag/],
-    ['a mismatched tag', '<rows>\n<row><a>1</a></row>\n<row><a>2</b></row></rows>', /line 3: <\/b> closes <a>/],
-    ['a truncated file', '<rows>\n<row><a>1</a></row>\n<row><a>2', /line 3: unexpected end of file: <a> opened at line 3/],
+    [
+      'a mismatched tag',
+      '<rows>\n<row><a>1</a></row>\n<row><a>2</b></row></rows>',
+      /line 3: <\/b> closes <a>/,
+    ],
+    [
+      'a truncated file',
+      '<rows>\n<row><a>1</a></row>\n<row><a>2',
+      /line 3: unexpected end of file: <a> opened at line 3/,
+    ],
     ['an empty file', '', /no XML root element/],
     ['text after the root', '<rows><row/></rows><rows/>', /after the root/],
   ])('reports %s with its line', async (_what, xml, message) => {
