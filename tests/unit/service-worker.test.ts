@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { makeHandler } from '../../functions/compute.js';
+import { makeWorker } from '../../functions/worker.js';
+import { runCompute } from '../../lib/engine.js';
+import type { Job } from '../../lib/jobs/job.js';
+import type { ServiceDeps } from '../../lib/service/deps.js';
+import type { Compute } from '../../lib/service/run-job.js';
+import { apiEvent, lambdaContext } from './factories/api-event.js';
+import type { MemoryQueue } from './factories/service.js';
+import { testService, tokenFor } from './factories/service.js';
+import { sqsEvent, sqsRecord } from './factories/sqs-event.js';
+
+let deps: ServiceDeps;
+let queue: MemoryQueue;
+let root: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ deps, queue, root, cleanup } = await testService());
+});
+afterEach(() => cleanup());
+
+async function queueJob(body: Record<string, unknown>): Promise<string> {
+  const event = apiEvent('POST /compute/x', {
+    headers: { authorization: `Bearer ${await tokenFor()}` },
+    body,
+    pathParameters: { operation: String(body.op ?? 'stats') },
+  });
+  delete body.op;
+  event.body = JSON.stringify(body);
+  const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+  expect(res.statusCode).toBe(202);
+  return JSON.parse(res.body!).job_id;
+}
+
+const message = (id: string): string => JSON.stringify({ job_id: id });
+const job = (id: string): Promise<Job> => deps.store.get(id);
+
+describe('worker', () => {
+  test('runs a queued job with the real engine and records its success', async () => {
+    const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+    const res = await makeWorker(() => deps)(sqsEvent(sqsRecord(message(id))), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+    expect(await job(id)).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      rows_in: 3,
+      rows_out: 1,
+      error: null,
+    });
+    expect(await readFile(path.join(root, 'results', `${id}.csv`), 'utf8')).toContain('amount,2,1,1.75');
+  });
+
+  test('reports only the failing record of a batch; its neighbours succeed', async () => {
+    const good = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+    const bad = await queueJob({ input: 'in/sales.csv', columns: ['region'] });
+    const flaky: Compute = async (storage, request) => {
+      if (request.columns.includes('region')) throw new Error('worker crashed');
+      return runCompute(storage, request);
+    };
+    const records = [sqsRecord(message(good), 1, 'good'), sqsRecord(message(bad), 1, 'bad')];
+    const res = await makeWorker(() => deps, flaky)(sqsEvent(...records), lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect((await job(good)).status).toBe('succeeded');
+    expect(await job(bad)).toMatchObject({ status: 'running', attempts: 1 });
+  });
+
+  test('marks the job failed on the last delivery, and still reports the record so it is dead-lettered', async () => {
+    const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+    const broken: Compute = async () => {
+      throw Object.assign(new Error('disk on fire at /secret/host/path'), { code: 'EIO2' });
+    };
+    const worker = makeWorker(() => deps, broken);
+    for (let delivery = 1; delivery <= 3; delivery++) {
+      const res = await worker(sqsEvent(sqsRecord(message(id), delivery, 'r')), lambdaContext());
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'r' }]);
+    }
+    const failed = await job(id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'internal_error' } });
+    expect(failed.error!.message).not.toContain('/secret');
+  });
+
+  test('fails a job at once on an error no retry can fix, and acknowledges the message', async () => {
+    const id = await queueJob({ input: 'in/people.json', columns: ['age'] });
+    const res = await makeWorker(() => deps)(sqsEvent(sqsRecord(message(id))), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+    expect(await job(id)).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'unknown_column' } });
+  });
+
+  test('acknowledges a redelivered message of a finished or cancelled job without computing again', async () => {
+    const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+    await makeWorker(() => deps)(sqsEvent(sqsRecord(message(id))), lambdaContext());
+    let calls = 0;
+    const counting: Compute = async (s, r) => {
+      calls++;
+      return runCompute(s, r);
+    };
+    const res = await makeWorker(() => deps, counting)(sqsEvent(sqsRecord(message(id), 2)), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+    expect(calls).toBe(0);
+    expect((await job(id)).attempts).toBe(1);
+  });
+
+  test('takes an output published by an interrupted attempt as the job’s success', async () => {
+    const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+    const dies: Compute = async (s, r) => {
+      await runCompute(s, r);
+      throw new Error('killed after publishing');
+    };
+    await makeWorker(() => deps, dies)(sqsEvent(sqsRecord(message(id))), lambdaContext());
+    const res = await makeWorker(() => deps)(sqsEvent(sqsRecord(message(id), 2)), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+    expect(await job(id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+  });
+
+  test('leaves malformed messages to the dead-letter queue', async () => {
+    const res = await makeWorker(() => deps)(sqsEvent(sqsRecord('{"nope":1}', 1, 'x')), lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'x' }]);
+    expect(queue.sent).toEqual([]);
+  });
+});
