@@ -1,0 +1,19 @@
+/**
+ * Child process of the benchmark: runs one computation with the engine and
+ * prints `{ms, rss_mb, rows_out}` as JSON. Alone in its process, so its peak
+ * RSS is the operation's.
+ */
+import path from 'node:path';
+import type { ComputeRequest } from '../lib/compute-request.js';
+import { runCompute } from '../lib/engine.js';
+import { Storage } from '../lib/storage/storage.js';
+
+const [root, requestJson] = process.argv.slice(2) as [string, string];
+const request = JSON.parse(requestJson) as ComputeRequest;
+const storage = new Storage(path.resolve(root));
+const started = performance.now();
+const result = await runCompute(storage, request);
+const ms = performance.now() - started;
+process.stdout.write(
+  JSON.stringify({ ms, rss_mb: process.resourceUsage().maxRSS / 1024, rows_out: result.rows_out }) + '\n',
+);
