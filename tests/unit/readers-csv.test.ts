@@ -6,6 +6,7 @@ import { InvalidRequestError, ParseError } from '../../lib/errors.js';
 import { openCsvSource } from '../../lib/readers/csv.js';
 import type { ReaderTuning } from '../../lib/readers/text-chunks.js';
 import type { ReadOptions, Scalar, TableSource } from '../../lib/types.js';
+import { parseErrorOf } from './support/parse-error.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/readers/', import.meta.url));
 const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -29,15 +30,6 @@ async function readAll(source: TableSource): Promise<ReadResult> {
 
 const readCsv = (name: string, options: ReadOptions = {}, tuning?: ReaderTuning): Promise<ReadResult> =>
   readAll(openCsvSource(fixture(name), options, tuning));
-
-async function parseErrorOf(promise: Promise<unknown>): Promise<ParseError> {
-  const err: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ParseError)) throw new Error(`expected a ParseError, got ${String(err)}`);
-  return err;
-}
 
 let tmp: string;
 beforeAll(async () => {

@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ParseError } from '../../lib/errors.js';
 import { openJsonSource } from '../../lib/readers/json.js';
 import { openNdjsonSource } from '../../lib/readers/ndjson.js';
 import type { ReaderTuning } from '../../lib/readers/text-chunks.js';
 import type { ReadOptions, Scalar, TableSource } from '../../lib/types.js';
+import { parseErrorOf } from './support/parse-error.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/readers/', import.meta.url));
 const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -26,15 +26,6 @@ const readJson = (name: string, options: ReadOptions = {}, tuning?: ReaderTuning
   readRows(openJsonSource(fixture(name), options, tuning));
 const readNdjson = (name: string, options: ReadOptions = {}, tuning?: ReaderTuning) =>
   readRows(openNdjsonSource(fixture(name), options, tuning));
-
-async function parseErrorOf(promise: Promise<unknown>): Promise<ParseError> {
-  const err: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ParseError)) throw new Error(`expected a ParseError, got ${String(err)}`);
-  return err;
-}
 
 let tmp: string;
 beforeAll(async () => {
