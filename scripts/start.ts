@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   });
   running.stack = stack;
   void stack.offlineExited.then((code) => {
+    // While stopping, its exit is expected.
+    if (exiting) return;
     log('error', 'serverless offline stopped unexpectedly', { code });
     void shutdown(1, 'serverless offline exited');
   });
