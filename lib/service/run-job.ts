@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod';
+import { ComputeRequestSchema } from '../compute-request.js';
 import { runCompute, type ComputeResult } from '../engine.js';
 import { isAppError, OutputExistsError, StorageError, type AppError } from '../errors.js';
 import { TERMINAL_STATUSES, transition, type Job } from '../jobs/job.js';
@@ -75,8 +76,19 @@ export async function runJobMessage(
   const log = { job_id: jobId, user: job.submitted_by, operation: job.operation, attempt: job.attempts };
   logger.info('job started', log);
   const started = Date.now();
+  // The same schema the HTTP handler validated with: a document edited or written by an older
+  // version fails here, cleanly, instead of inside the engine.
+  const request = ComputeRequestSchema.safeParse(job.request);
+  if (!request.success) {
+    await fail(deps, jobId, started, { code: 'invalid_request', message: 'the stored request is not valid' });
+    logger.error('job request invalid', {
+      ...log,
+      issues: request.error.issues.map((i) => i.path.join('.')),
+    });
+    return;
+  }
   try {
-    const result = await compute(deps.storage, job.request);
+    const result = await compute(deps.storage, request.data);
     await finish(deps, jobId, started, { rows_in: result.rows_in, rows_out: result.rows_out });
     logger.info('job succeeded', {
       ...log,

@@ -113,6 +113,16 @@ describe('worker', () => {
     expect(await job(id)).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
+  test('fails a job whose stored request no longer passes the shared schema', async () => {
+    const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+    await deps.store.update(id, (j) => {
+      (j.request as { columns: unknown }).columns = [];
+    });
+    const res = await makeWorker(() => deps)(sqsEvent(sqsRecord(message(id))), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+    expect(await job(id)).toMatchObject({ status: 'failed', error: { code: 'invalid_request' } });
+  });
+
   test('leaves malformed messages to the dead-letter queue', async () => {
     const res = await makeWorker(() => deps)(sqsEvent(sqsRecord('{"nope":1}', 1, 'x')), lambdaContext());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'x' }]);
