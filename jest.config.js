@@ -37,6 +37,12 @@ export default {
     },
     {
       ...base,
+      // Packages the service for a cloud stage (offline) and checks the CloudFormation template.
+      displayName: 'deploy',
+      testMatch: ['<rootDir>/tests/deploy/**/*.test.ts'],
+    },
+    {
+      ...base,
       displayName: 'e2e',
       testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/e2e/global-setup.mjs',

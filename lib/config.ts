@@ -15,6 +15,7 @@ export const DEV_JWT_SECRET = 'dev-secret-change-me-dataframe-jobs-2026';
 const ConfigSchema = z.object({
   HDFS_ROOT: z.string().min(1).default('local-hdfs'),
   JWT_SECRET: z.string().default(''),
+  JWT_SECRET_PARAM: z.string().default(''),
   COMPUTE_QUEUE_URL: z.string().default(''),
   SQS_ENDPOINT: z.string().default(''),
   AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -28,6 +29,8 @@ const ConfigSchema = z.object({
 export interface Config {
   readonly hdfsRoot: string;
   readonly jwtSecret: string;
+  /** SSM parameter holding the JWT secret (deployed stages); takes precedence over `jwtSecret`. */
+  readonly jwtSecretParam: string | undefined;
   readonly queueUrl: string;
   readonly sqsEndpoint: string | undefined;
   readonly region: string;
@@ -48,9 +51,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   }
   const c = parsed.data;
+  const inCloud = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_OFFLINE === undefined;
+  if (inCloud && c.JWT_SECRET === '' && c.JWT_SECRET_PARAM === '') {
+    // The development secret is public: a deployed function must never fall back to it.
+    throw new Error('invalid configuration: JWT_SECRET_PARAM (or JWT_SECRET) is required in the cloud');
+  }
   return {
     hdfsRoot: c.HDFS_ROOT,
     jwtSecret: c.JWT_SECRET === '' ? DEV_JWT_SECRET : c.JWT_SECRET,
+    jwtSecretParam: c.JWT_SECRET_PARAM === '' ? undefined : c.JWT_SECRET_PARAM,
     queueUrl: c.COMPUTE_QUEUE_URL,
     sqsEndpoint: c.SQS_ENDPOINT === '' ? undefined : c.SQS_ENDPOINT,
     region: c.AWS_REGION,

@@ -70,7 +70,7 @@ export function jsonBody(): Middleware {
  *
  * @param secret - returns the HS256 secret (read once per cold start)
  */
-export function authenticate(secret: () => string): Middleware {
+export function authenticate(secret: () => Promise<string>): Middleware {
   return {
     before: async (request) => {
       const event = request.event as unknown as ApiEvent;
@@ -82,7 +82,7 @@ export function authenticate(secret: () => string): Middleware {
         event.body = rest;
       }
       const token = extractToken(headers.authorization, bodyField);
-      event.principal = await verifyToken(token, secret());
+      event.principal = await verifyToken(token, await secret());
     },
   };
 }

@@ -41,7 +41,7 @@ export function withHttp(
     .use(httpHeaderNormalizer())
     .use(bodyLimit())
     .use(jsonBody())
-    .use(authenticate(() => getDeps().config.jwtSecret))
+    .use(authenticate(() => getDeps().jwtSecret()))
     .use(errorHandler(() => getDeps().logger))
     .handler(async (event) => handler(event as unknown as ApiEvent, getDeps())) as unknown as HttpLambda;
 }

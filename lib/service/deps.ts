@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { secretProvider } from '../auth/secret.js';
 import { loadConfig, type Config } from '../config.js';
 import { JobStore } from '../jobs/job-store.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -17,6 +18,8 @@ export interface ServiceDeps {
   readonly store: JobStore;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /** The JWT secret (read from SSM once per cold start in the cloud). */
+  readonly jwtSecret: () => Promise<string>;
 }
 
 let shared: ServiceDeps | undefined;
@@ -30,6 +33,7 @@ export function buildDeps(config: Config): ServiceDeps {
     store: new JobStore(storage),
     queue: new SqsJobQueue(createSqsClient(config), config.queueUrl),
     logger: createLogger(config.logLevel),
+    jwtSecret: secretProvider(config),
   };
 }
 

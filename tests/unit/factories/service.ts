@@ -49,6 +49,7 @@ export async function testService(): Promise<{
     store: new JobStore(storage),
     queue,
     logger: createLogger('SILENT'),
+    jwtSecret: async () => SECRET,
   };
   return { deps, queue, root, cleanup: () => rm(root, { recursive: true, force: true }) };
 }

@@ -1,0 +1,155 @@
+/**
+ * Packages the service for a cloud stage, offline and without AWS
+ * credentials, and checks the generated CloudFormation template: a change
+ * to serverless.yml that drops a resource or property the deployment relies
+ * on fails here.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const FUNCTIONS = ['Health', 'Compute', 'GetJob', 'ListJobs', 'CancelJob', 'Worker'];
+/** Zipped bundle bounds, set from the measured sizes (1.2 MB and 2.3 MB) with room to grow. */
+const MAX_ZIP_BYTES: Record<string, number> = {
+  health: 1_800_000,
+  getJob: 1_800_000,
+  listJobs: 1_800_000,
+  cancelJob: 1_800_000,
+  compute: 3_000_000,
+  worker: 3_000_000,
+};
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+let dir: string;
+let resources: Record<string, Resource>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'sls-package-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    SLS_DEPRECATION_DISABLE: '*',
+  };
+  delete env.AWS_ACCESS_KEY_ID;
+  delete env.AWS_SECRET_ACCESS_KEY;
+  delete env.AWS_PROFILE;
+  await run(
+    process.execPath,
+    [
+      'node_modules/serverless/bin/serverless.js',
+      'package',
+      '--stage',
+      'prod',
+      '--package',
+      dir,
+      '--param=subnetA=subnet-0aaa',
+      '--param=subnetB=subnet-0bbb',
+      '--param=securityGroup=sg-0ccc',
+    ],
+    { env, maxBuffer: 16 << 20 },
+  );
+  const template = JSON.parse(
+    await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  );
+  resources = template.Resources;
+}, 120_000);
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const props = (name: string): Record<string, unknown> => resources[name]!.Properties;
+
+test('the queue redrives to the DLQ after 3 receives, with a visibility of at least six worker timeouts', () => {
+  const queue = props('ComputeJobsQueue');
+  expect(queue.RedrivePolicy).toEqual({
+    deadLetterTargetArn: { 'Fn::GetAtt': ['ComputeJobsDlq', 'Arn'] },
+    maxReceiveCount: 3,
+  });
+  expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(
+    6 * (props('WorkerLambdaFunction').Timeout as number),
+  );
+  expect(resources.ComputeJobsDlq!.Type).toBe('AWS::SQS::Queue');
+});
+
+test('the worker consumes the queue with partial batch failures and bounded concurrency', () => {
+  const mapping = props('WorkerEventSourceMappingSQSComputeJobsQueue');
+  expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': ['ComputeJobsQueue', 'Arn'] });
+  expect((mapping.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).toBeGreaterThanOrEqual(
+    2,
+  );
+});
+
+test('every function mounts the EFS access point at /mnt/hdfs, its HDFS_ROOT, inside the VPC', () => {
+  expect(props('HdfsFileSystem').Encrypted).toBe(true);
+  expect(props('HdfsMountTargetA').SubnetId).toBe('subnet-0aaa');
+  expect(props('HdfsMountTargetB').SubnetId).toBe('subnet-0bbb');
+  for (const fn of FUNCTIONS) {
+    const p = props(`${fn}LambdaFunction`);
+    expect(p.FileSystemConfigs).toEqual([
+      { Arn: { 'Fn::GetAtt': ['HdfsAccessPoint', 'Arn'] }, LocalMountPath: '/mnt/hdfs' },
+    ]);
+    expect(p.VpcConfig).toEqual({ SecurityGroupIds: ['sg-0ccc'], SubnetIds: ['subnet-0aaa', 'subnet-0bbb'] });
+    expect(p.Runtime).toBe('nodejs22.x');
+    expect(resources[`${fn}LambdaFunction`]!.DependsOn).toEqual(
+      expect.arrayContaining(['HdfsMountTargetA', 'HdfsMountTargetB']),
+    );
+    const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.HDFS_ROOT).toBe('/mnt/hdfs');
+    expect(env.JWT_SECRET_PARAM).toBe('/dataframe-jobs/prod/jwt-secret');
+    expect(env.JWT_SECRET).toBe('');
+  }
+});
+
+test('IAM grants one queue, one file system through its access point, one parameter, and no "*" resource', () => {
+  const statements = (
+    props('IamRoleLambdaExecution').Policies as {
+      PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] };
+    }[]
+  )[0]!.PolicyDocument.Statement;
+  for (const s of statements) {
+    expect(s.Resource).not.toBe('*');
+    expect([s.Resource].flat()).not.toContain('*');
+  }
+  const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
+  expect(byAction('sqs:SendMessage').map((s) => s.Resource)).toEqual([
+    { 'Fn::GetAtt': ['ComputeJobsQueue', 'Arn'] },
+  ]);
+  expect(JSON.stringify(byAction('ssm:GetParameter'))).toContain(':parameter/dataframe-jobs/prod/jwt-secret');
+  expect(byAction('elasticfilesystem:ClientWrite').length).toBeGreaterThan(0);
+});
+
+test('logs are kept 30 days and an alarm watches the DLQ depth', () => {
+  for (const fn of FUNCTIONS) expect(props(`${fn}LogGroup`).RetentionInDays).toBe(30);
+  const alarm = props('DlqDepthAlarm');
+  expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+  expect(alarm.Dimensions).toEqual([
+    { Name: 'QueueName', Value: { 'Fn::GetAtt': ['ComputeJobsDlq', 'QueueName'] } },
+  ]);
+});
+
+test('the HTTP API routes every endpoint to its function', () => {
+  const routes = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+    .map((r) => r.Properties.RouteKey)
+    .sort();
+  expect(routes).toEqual([
+    'DELETE /jobs/{id}',
+    'GET /health',
+    'GET /jobs',
+    'GET /jobs/{id}',
+    'POST /compute/{operation}',
+  ]);
+});
+
+test.each(Object.entries(MAX_ZIP_BYTES))(
+  'the %s bundle stays under its size bound and carries a source map',
+  async (name, bound) => {
+    const zip = path.join(dir, `${name}.zip`);
+    expect((await stat(zip)).size).toBeLessThan(bound);
+    expect((await readFile(zip)).includes(Buffer.from('.mjs.map'))).toBe(true);
+  },
+);
