@@ -4,6 +4,7 @@
  * @module
  */
 import { SignJWT } from 'jose';
+import { contractProblems } from './contract.js';
 
 /** Coordinates of the shared stack, set by global-setup.ts. */
 export interface StackEnv {
@@ -102,6 +103,13 @@ export async function call(
   let parsed: unknown = undefined;
   if ((response.headers.get('content-type') ?? '').includes('json') && text.length > 0)
     parsed = JSON.parse(text);
+  // Every response must be one the contract (docs/openapi.yaml) describes.
+  const problems = contractProblems(method, route, response.status, parsed);
+  if (problems.length > 0) {
+    throw new Error(
+      `${method} ${route} → ${response.status} breaks the API contract: ${problems.join('; ')}\n${text.slice(0, 500)}`,
+    );
+  }
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
