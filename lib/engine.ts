@@ -53,7 +53,7 @@ export function outputExtension(format: OutputFormat): string {
  * Refuses options that do not apply to the operation or the format, rather
  * than silently ignoring what the client meant.
  *
- * @throws {@link InvalidRequestError}
+ * @throws `InvalidRequestError`
  */
 export function assertOptionsFit(
   operation: Operation,
@@ -85,7 +85,7 @@ function readOptions(options: EngineOptions, columns?: readonly string[]): ReadO
  * the file exists, the format is known, and for formats with a header, reads
  * the column names (without reading any row).
  *
- * @throws {@link InvalidPathError}, {@link InputNotFoundError}, {@link UnsupportedFormatError}, {@link ParseError}
+ * @throws `InvalidPathError`, `InputNotFoundError`, `UnsupportedFormatError`, `ParseError`
  */
 export async function inspectInput(
   storage: Storage,
@@ -116,7 +116,7 @@ function tableOf(schema: readonly ColumnSpec[], rows: readonly Record<string, Sc
  * @param storage - where input and output live
  * @param request - a validated, resolved request (output path decided)
  * @returns the output's path and format and the row counts
- * @throws {@link AppError} subclasses with stable codes: invalid_path, input_not_found,
+ * @throws `AppError` subclasses with stable codes: invalid_path, input_not_found,
  *   unsupported_format, parse_error, unknown_column, non_numeric_column, output_exists,
  *   invalid_request, storage_error
  *

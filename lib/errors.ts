@@ -172,7 +172,7 @@ export class StorageError extends AppError {
   }
 }
 
-/** True when `err` is an {@link AppError} (safe to show to a client). */
+/** True when `err` is an `AppError` (safe to show to a client). */
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }

@@ -91,7 +91,7 @@ export interface TableSource {
    * The column names known without reading the rows (CSV header, Parquet
    * schema), or `undefined` for formats where only a full pass tells.
    *
-   * @throws {@link ParseError} when the header itself is unreadable
+   * @throws `ParseError` when the header itself is unreadable
    */
   header(): Promise<readonly string[] | undefined>;
   /**
@@ -101,7 +101,7 @@ export interface TableSource {
   /**
    * Streams the rows in batches, in file order. Each call starts a new pass.
    *
-   * @throws {@link ParseError} with the position of the first unreadable record
+   * @throws `ParseError` with the position of the first unreadable record
    */
   batches(): AsyncIterable<Batch>;
 }

@@ -22,7 +22,7 @@ const encoder = new TextEncoder();
 /**
  * Strips an optional `Bearer ` scheme from an `Authorization` value.
  *
- * @throws {@link UnauthorizedError} for another scheme or an empty value
+ * @throws `UnauthorizedError` for another scheme or an empty value
  */
 export function bearerValue(raw: string): string {
   const value = raw.trim();
@@ -40,7 +40,7 @@ export function bearerValue(raw: string): string {
  * Picks the token from the `Authorization` header or the body's
  * `Authorization` field (either may carry `Bearer <jwt>` or a bare JWT).
  *
- * @throws {@link UnauthorizedError} when none is given, or both are and differ
+ * @throws `UnauthorizedError` when none is given, or both are and differ
  */
 export function extractToken(header: string | undefined, bodyField: unknown): string {
   const fromHeader = header !== undefined && header.trim() !== '' ? bearerValue(header) : undefined;
@@ -63,7 +63,7 @@ export function extractToken(header: string | undefined, bodyField: unknown): st
  *
  * @param token - the compact JWT
  * @param secret - the HS256 shared secret
- * @throws {@link UnauthorizedError} for anything but a valid, unexpired HS256 token with a `sub`
+ * @throws `UnauthorizedError` for anything but a valid, unexpired HS256 token with a `sub`
  */
 export async function verifyToken(token: string, secret: string): Promise<Principal> {
   if (token.length > MAX_TOKEN_LENGTH) throw new UnauthorizedError('the access token is too long', true);
@@ -88,7 +88,8 @@ export async function verifyToken(token: string, secret: string): Promise<Princi
 /**
  * Signs a token for `sub` (local use: `npm run token`, the demo and the tests).
  *
- * @param ttl - lifetime as a jose time span (`'12h'`, `'30m'`), or `null` for no expiry
+ * @param claims - `sub`, and `ttl`: the lifetime as a jose time span (`'12h'`, `'30m'`), or `null` for no expiry
+ * @param secret - the HS256 secret
  *
  * @example
  * ```ts

@@ -20,7 +20,8 @@ export interface ApiEvent extends Omit<APIGatewayProxyEventV2, 'body'> {
   principal: Principal;
 }
 
-type Middleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
+/** A Middy middleware of the HTTP functions. */
+export type Middleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 
 /** Largest body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -39,7 +39,7 @@ export function json(
 
 /**
  * The response for any error: `{"error":{"code","message","details"?}}`
- * with the status of its code. Anything that is not an {@link AppError} is
+ * with the status of its code. Anything that is not an `AppError` is
  * an internal fault: a generic 500, with no message, stack or path.
  */
 export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {

@@ -64,7 +64,7 @@ export class JobStore {
   /**
    * Reads a job.
    *
-   * @throws {@link NotFoundError} when there is no such job
+   * @throws `NotFoundError` when there is no such job
    */
   async get(id: string): Promise<Job> {
     if (!isJobId(id)) throw new NotFoundError(`no job ${JSON.stringify(id.slice(0, 64))}`);

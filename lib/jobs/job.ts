@@ -79,7 +79,7 @@ export function isJobId(id: string): boolean {
 /**
  * Moves a job to `next`, checking the state machine.
  *
- * @throws {@link ConflictError} for a transition the machine forbids
+ * @throws `ConflictError` for a transition the machine forbids
  */
 export function transition(job: Job, next: JobStatus): void {
   if (!TRANSITIONS[job.status].includes(next)) {

@@ -7,7 +7,7 @@ import type { JobStore } from './job-store.js';
  * worker acknowledges messages of jobs that already ended.
  *
  * @returns how many jobs were re-enqueued
- * @throws {@link QueueUnavailableError} when the queue cannot be reached
+ * @throws `QueueUnavailableError` when the queue cannot be reached
  */
 export async function recoverJobs(store: JobStore, queue: JobQueue): Promise<number> {
   const jobs = await store.unfinished();

@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 
-export type { Logger };
+/** What the service needs of a logger: leveled JSON lines with extra fields. */
+export type Logger = Pick<PowertoolsLogger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /**
  * The service's logger (Powertools: JSON lines with timestamp, level,
@@ -18,5 +19,8 @@ export type { Logger };
 export function createLogger(level: string): Logger {
   const logLevel =
     (['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const).find((l) => l === level.toUpperCase()) ?? 'INFO';
-  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dataframe-jobs', logLevel });
+  return new PowertoolsLogger({
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dataframe-jobs',
+    logLevel,
+  });
 }

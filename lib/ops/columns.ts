@@ -48,7 +48,7 @@ export class ColumnUnion {
 /**
  * Throws when some of `requested` are not in `available`.
  *
- * @throws {@link UnknownColumnError} listing the unknown and the available columns
+ * @throws `UnknownColumnError` listing the unknown and the available columns
  */
 export function assertColumnsExist(requested: Iterable<string>, available: readonly string[]): void {
   const known = new Set(available);

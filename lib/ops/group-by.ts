@@ -128,10 +128,10 @@ function outputSchema(
  * @param source - the input
  * @param params - keys, aggregations and ddof
  * @returns the output schema and rows, sorted by keys ascending, nulls last
- * @throws {@link UnknownColumnError} when a key or aggregated column is not in the input
- * @throws {@link NonNumericColumnError} when sum/mean/variance/std/median meet a non-number
- * @throws {@link InvalidRequestError} when output column names would clash
- * @throws {@link ParseError} from the reader
+ * @throws `UnknownColumnError` when a key or aggregated column is not in the input
+ * @throws `NonNumericColumnError` when sum/mean/variance/std/median meet a non-number
+ * @throws `InvalidRequestError` when output column names would clash
+ * @throws `ParseError` from the reader
  */
 export async function computeGroupBy(source: TableSource, params: GroupByParams): Promise<GroupByResult> {
   const plans = plansOf(params.aggregations);

@@ -68,7 +68,7 @@ export class ColumnState {
   /**
    * Folds one non-null cell.
    *
-   * @throws {@link NonNumericColumnError} when a numeric aggregation meets a non-number
+   * @throws `NonNumericColumnError` when a numeric aggregation meets a non-number
    */
   add(v: Scalar & {}, row: number): void {
     this.count++;

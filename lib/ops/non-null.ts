@@ -28,7 +28,7 @@ export interface NonNullCounts {
  * Reads the whole input once to learn its columns (union, first-seen
  * order) and their types, for formats whose header does not tell.
  *
- * @throws {@link ParseError} from the reader
+ * @throws `ParseError` from the reader
  */
 export async function scanSchema(source: TableSource): Promise<ColumnSpec[]> {
   const union = new ColumnUnion();
@@ -86,8 +86,8 @@ class RowFilter {
  * @param params - columns and how
  * @param schema - the input's columns (from {@link resolveSchema}); requested columns are checked against it
  * @param writer - receives each filtered batch
- * @throws {@link UnknownColumnError} when a column is not in the input
- * @throws {@link ParseError} from the reader
+ * @throws `UnknownColumnError` when a column is not in the input
+ * @throws `ParseError` from the reader
  */
 export async function filterNonNull(
   source: TableSource,

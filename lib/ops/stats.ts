@@ -95,9 +95,9 @@ class ColumnStats {
  * @param source - the input
  * @param params - columns and ddof
  * @returns one row per column, in request order (see {@link STATS_SCHEMA})
- * @throws {@link UnknownColumnError} when a column is not in the input
- * @throws {@link NonNumericColumnError} at the first non-numeric value, with its row
- * @throws {@link ParseError} from the reader
+ * @throws `UnknownColumnError` when a column is not in the input
+ * @throws `NonNumericColumnError` at the first non-numeric value, with its row
+ * @throws `ParseError` from the reader
  */
 export async function computeStats(source: TableSource, params: StatsParams): Promise<StatsResult> {
   const header = await source.header();

@@ -13,13 +13,13 @@ export interface JobQueue {
   /**
    * Queues a job id.
    *
-   * @throws {@link QueueUnavailableError} when the queue cannot be reached (within ~2 s)
+   * @throws `QueueUnavailableError` when the queue cannot be reached (within ~2 s)
    */
   enqueue(jobId: string): Promise<void>;
   /**
    * Messages waiting (not in flight).
    *
-   * @throws {@link QueueUnavailableError}
+   * @throws `QueueUnavailableError`
    */
   depth(): Promise<number>;
 }

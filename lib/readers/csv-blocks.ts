@@ -44,7 +44,7 @@ const SAMPLE_ROWS = 50;
  * @param file - absolute host path
  * @param delimiter - the delimiter, or `undefined` to detect it
  * @param tuning - chunk size and record size limit
- * @throws {@link ParseError} for an empty file, invalid UTF-8, unbalanced quotes or an endless record
+ * @throws `ParseError` for an empty file, invalid UTF-8, unbalanced quotes or an endless record
  */
 export async function* csvBlocks(
   file: string,
@@ -116,7 +116,7 @@ function endlessRecord(line: number, limit: number): ParseError {
 }
 
 /**
- * Turns papaparse's quote errors into a {@link ParseError}. Errors of the row
+ * Turns papaparse's quote errors into a `ParseError`. Errors of the row
  * still incomplete at the end of a chunk (`row >= completeRows`) are ignored:
  * that row is parsed again with the next chunk.
  */

@@ -33,7 +33,7 @@ const HEADER_CHUNK_BYTES = 64 * 1024;
  * is skipped when the file has several columns and is a null cell when it
  * has one; the newline ending the last line starts no row.
  *
- * Its `header()` and `batches()` throw {@link ParseError} for an empty file,
+ * Its `header()` and `batches()` throw `ParseError` for an empty file,
  * invalid UTF-8, empty or duplicate column names, ragged rows and unbalanced
  * quotes, naming the 1-based physical line.
  *
@@ -42,7 +42,7 @@ const HEADER_CHUNK_BYTES = 64 * 1024;
  *   `columns` (only these are built when they all exist), `batch_size`
  * @param tuning - internal knobs (chunk size) for tests and benchmarks
  * @returns the source
- * @throws {@link InvalidRequestError} at once when `options.delimiter` is not one usable character
+ * @throws `InvalidRequestError` at once when `options.delimiter` is not one usable character
  *
  * @example
  * ```ts
@@ -148,7 +148,7 @@ class RowBuffer {
    * Appends rows of a block from `from` until the block ends or the batch is full.
    *
    * @returns the index of the next row to append
-   * @throws {@link ParseError} for a ragged row
+   * @throws `ParseError` for a ragged row
    */
   append(block: CsvBlock, from: number): number {
     const { rows } = block;

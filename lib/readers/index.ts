@@ -30,7 +30,7 @@ export const INPUT_EXTENSIONS: Readonly<Record<string, InputFormat>> = Object.fr
  *
  * @param file - a file name or path (only its extension is looked at)
  * @returns the format
- * @throws {@link UnsupportedFormatError} for any other extension, listing the supported ones
+ * @throws `UnsupportedFormatError` for any other extension, listing the supported ones
  *
  * @example
  * ```ts
@@ -55,7 +55,7 @@ export function formatFromPath(file: string): InputFormat {
  * @param format - the input format (`tsv` is CSV whose delimiter defaults to a tab)
  * @param options - read options, passed to the reader
  * @returns the source
- * @throws {@link InvalidRequestError} when an option is unusable (e.g. a multi-character delimiter)
+ * @throws `InvalidRequestError` when an option is unusable (e.g. a multi-character delimiter)
  *
  * @example
  * ```ts

@@ -71,7 +71,7 @@ export class JsonText {
    * Reads the string starting at `pos` (which must be a quote), e.g. an
    * object key, and moves past it.
    *
-   * @throws {@link ParseError} when the string is invalid or never closed
+   * @throws `ParseError` when the string is invalid or never closed
    */
   async readString(): Promise<string> {
     for (;;) {
@@ -96,7 +96,7 @@ export class JsonText {
   /**
    * Scans from `pos` to the next `,`, `]` or `}` at depth 0, skipping
    * strings and nested values. Stops early at the end of `buf`, leaving
-   * `pos`/`depth`/`line` ready to resume after {@link fill} (an unfinished
+   * `pos`/`depth`/`line` ready to resume after `fill` (an unfinished
    * string is scanned again from its opening quote).
    *
    * @returns the index of the separator (`pos` is left on it), or -1 when `buf` ran out

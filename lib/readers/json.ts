@@ -34,7 +34,7 @@ const MAX_FAILED_GUESSES = 4;
  * keys in first-seen order, and each batch carries the columns seen so far.
  * Other keys of a wrapping object are ignored when they are not arrays.
  *
- * Its `batches()` throws {@link ParseError} for an empty file, malformed JSON
+ * Its `batches()` throws `ParseError` for an empty file, malformed JSON
  * (naming the record and its line), a record that is not an object, a
  * wrapping object with no or several arrays, or text after the JSON value.
  *

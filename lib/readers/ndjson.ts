@@ -19,7 +19,7 @@ import { MAX_RECORD_CHARS, readTextChunks, type ReaderTuning } from './text-chun
  * Opens an NDJSON file as a {@link TableSource}. Records are flattened as in
  * the JSON reader; columns are the union of keys in first-seen order.
  *
- * Its `batches()` throws {@link ParseError} naming the line of the first line
+ * Its `batches()` throws `ParseError` naming the line of the first line
  * that is not valid JSON or not an object.
  *
  * @param file - absolute host path, already checked by the storage

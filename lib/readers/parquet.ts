@@ -115,7 +115,7 @@ async function readRowGroup(
  *
  * @param path - absolute host path, already checked by the storage
  * @param options - only `columns` is used; text options do not apply
- * @throws {@link ParseError} when the file is not Parquet, truncated, or a page cannot be decoded
+ * @throws `ParseError` when the file is not Parquet, truncated, or a page cannot be decoded
  */
 export function openParquetSource(path: string, options: ReadOptions): TableSource {
   let opened: Promise<OpenedFile> | undefined;

@@ -38,8 +38,8 @@ export interface ReaderTuning {
  *
  * @param file - absolute host path (already checked by the storage)
  * @param chunkBytes - bytes per read
- * @throws {@link ParseError} when the file is not valid UTF-8 (message gives line and byte offset)
- * @throws {@link StorageError} when the storage fails to read
+ * @throws `ParseError` when the file is not valid UTF-8 (message gives line and byte offset)
+ * @throws `StorageError` when the storage fails to read
  *
  * @example
  * ```ts
@@ -120,7 +120,7 @@ export interface Utf8Fault {
  *
  * @param file - absolute host path
  * @param chunkBytes - bytes per read
- * @throws {@link StorageError} when the storage fails to read
+ * @throws `StorageError` when the storage fails to read
  */
 export async function locateInvalidUtf8(
   file: string,

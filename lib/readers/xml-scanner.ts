@@ -15,7 +15,7 @@ export interface RawRecord {
   readonly line: number;
 }
 
-/** Options of {@link scanRecords}. */
+/** Options of `scanRecords`. */
 export interface ScanOptions {
   /** Tag name of the records; absent: every child element of the root. */
   readonly recordTag?: string;
@@ -31,7 +31,7 @@ const NEED_MORE = Symbol('need more input');
 /**
  * Yields the record elements of a document given as a stream of text chunks.
  *
- * @throws {@link ParseError} for a DTD with entity declarations, mismatched or
+ * @throws `ParseError` for a DTD with entity declarations, mismatched or
  *   unclosed tags, an unterminated comment/tag/quote, or a document without a root
  */
 export async function* scanRecords(

@@ -196,7 +196,7 @@ async function* readXml(file: string, options: ReadOptions, tuning: ReaderTuning
  * @param file - absolute host path, already checked by the storage
  * @param options - `record_tag`, `null_values`, `batch_size`
  * @param tuning - internal read sizes, for tests
- * @throws {@link ParseError} (from `batches()`) with the line of the faulty record
+ * @throws `ParseError` (from `batches()`) with the line of the faulty record
  */
 export function openXmlSource(file: string, options: ReadOptions, tuning: ReaderTuning = {}): TableSource {
   return {

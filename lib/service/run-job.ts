@@ -49,7 +49,7 @@ function describeUnexpected(err: unknown): { code: string; message: string } {
  *
  * @param body - the message body (`{"job_id"}`)
  * @param receiveCount - SQS `ApproximateReceiveCount` of this delivery
- * @throws {@link RetryableJobError} for an unexpected or storage failure, so SQS retries it;
+ * @throws `RetryableJobError` for an unexpected or storage failure, so SQS retries it;
  *   on the last allowed delivery the job is first marked `failed`
  * @throws Error for a malformed message or a missing job (left to the DLQ for inspection)
  */

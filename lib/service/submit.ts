@@ -47,7 +47,7 @@ function parseParams(
 /**
  * Validates an idempotency key: printable ASCII, at most 255 characters.
  *
- * @throws {@link InvalidRequestError}
+ * @throws `InvalidRequestError`
  */
 export function checkIdempotencyKey(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
@@ -60,11 +60,11 @@ export function checkIdempotencyKey(key: string | undefined): string | undefined
 /**
  * Accepts a computation for `principal`.
  *
- * @throws {@link NotFoundError} for an unknown operation (listing the known ones)
- * @throws {@link InvalidRequestError}, {@link InvalidPathError}, {@link InputNotFoundError},
- *   {@link UnsupportedFormatError}, {@link OutputExistsError}, {@link UnknownColumnError} (CSV, TSV, Parquet)
- * @throws {@link TooManyRequestsError} above `MAX_QUEUED_JOBS` waiting jobs
- * @throws {@link QueueUnavailableError} when nothing could be queued
+ * @throws `NotFoundError` for an unknown operation (listing the known ones)
+ * @throws `InvalidRequestError`, `InvalidPathError`, `InputNotFoundError`,
+ *   `UnsupportedFormatError`, `OutputExistsError`, `UnknownColumnError` (CSV, TSV, Parquet)
+ * @throws `TooManyRequestsError` above `MAX_QUEUED_JOBS` waiting jobs
+ * @throws `QueueUnavailableError` when nothing could be queued
  */
 export async function submitJob(
   deps: ServiceDeps,

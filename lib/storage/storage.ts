@@ -41,7 +41,7 @@ export interface WriteResult {
 
 const STORAGE_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EMFILE', 'ENFILE']);
 
-/** Wraps system errors that are the storage's fault into {@link StorageError}; rethrows others. */
+/** Wraps system errors that are the storage's fault into `StorageError`; rethrows others. */
 export function toStorageError(err: unknown, action: string): unknown {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code && STORAGE_FAILURES.has(code)) {
@@ -53,7 +53,7 @@ export function toStorageError(err: unknown, action: string): unknown {
 /**
  * A storage rooted at a folder. Paths are POSIX-style and relative to the
  * root; absolute paths, `..` that leaves the root, NUL bytes, backslashes and
- * symlinks resolving outside the root are refused with {@link InvalidPathError}.
+ * symlinks resolving outside the root are refused with `InvalidPathError`.
  *
  * @example
  * ```ts
@@ -81,7 +81,7 @@ export class Storage {
    * Checks a client path and returns its normal form (`a/b.csv`).
    *
    * @param rel - path relative to the root, `/`-separated
-   * @throws {@link InvalidPathError} when it is empty, absolute, contains NUL,
+   * @throws `InvalidPathError` when it is empty, absolute, contains NUL,
    *   backslashes or control characters, or leaves the root
    */
   normalize(rel: string, options: NormalizeOptions = {}): string {
@@ -137,8 +137,8 @@ export class Storage {
    * they stay inside the root.
    *
    * @returns the absolute host path of the file
-   * @throws {@link InvalidPathError} for an unsafe path or a folder
-   * @throws {@link InputNotFoundError} when nothing is there
+   * @throws `InvalidPathError` for an unsafe path or a folder
+   * @throws `InputNotFoundError` when nothing is there
    */
   async resolveExisting(rel: string, options: NormalizeOptions = {}): Promise<string> {
     const normal = this.normalize(rel, options);
@@ -218,9 +218,9 @@ export class Storage {
    *
    * @param rel - destination path relative to the root
    * @param produce - writes the content into the sink it is given
-   * @throws {@link OutputExistsError} when `rel` already exists (checked before and at publication)
-   * @throws {@link InvalidPathError} for an unsafe destination
-   * @throws {@link StorageError} when the disk is full, read-only or denies access
+   * @throws `OutputExistsError` when `rel` already exists (checked before and at publication)
+   * @throws `InvalidPathError` for an unsafe destination
+   * @throws `StorageError` when the disk is full, read-only or denies access
    */
   async writeAtomic(
     rel: string,
@@ -267,7 +267,7 @@ export class Storage {
    * Reads a whole (small) file as UTF-8 text. For service state such as job
    * documents; data files are streamed by the readers instead.
    *
-   * @throws {@link InputNotFoundError} when it does not exist
+   * @throws `InputNotFoundError` when it does not exist
    */
   async readText(rel: string, options: NormalizeOptions = {}): Promise<string> {
     const real = await this.resolveExisting(rel, options);
@@ -305,7 +305,7 @@ export class Storage {
    * Checks that the storage accepts writes, by creating and removing a probe
    * file under `.health/`.
    *
-   * @throws {@link StorageError} when it does not
+   * @throws `StorageError` when it does not
    */
   async checkWritable(): Promise<void> {
     const probe = `.health/probe-${process.pid}-${randomBytes(4).toString('hex')}`;

@@ -39,7 +39,7 @@ export { numberText } from './scalar-text.js';
  * @param sink - where the bytes go, e.g. the sink of `Storage.writeAtomic`
  * @param schema - the output columns, in order, with their types
  * @returns a writer; call `write` per batch, then `close` once
- * @throws {@link UnsupportedFormatError} when `format` is not an output format
+ * @throws `UnsupportedFormatError` when `format` is not an output format
  * @example
  * ```ts
  * await storage.writeAtomic('out/result.csv', async (sink) => {
