@@ -20,11 +20,15 @@ import { runJobMessage, type Compute } from '../lib/service/run-job.js';
  * ```
  */
 export function makeWorker(getDeps: () => ServiceDeps, compute?: Compute) {
-  const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = (record: SQSRecord): Promise<void> =>
     runJobMessage(getDeps(), record.body, Number(record.attributes.ApproximateReceiveCount ?? 1), compute);
+  // A processor per invocation: it holds the batch's state, and a local runner may overlap invocations.
+  // A batch that fails entirely is reported record by record, not thrown, so each record keeps its own count.
   return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
 }
 
 /** The Lambda handler. */

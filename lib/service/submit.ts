@@ -12,7 +12,13 @@ import {
   type Operation,
 } from '../compute-request.js';
 import { assertOptionsFit, defaultOutputFormat, inspectInput, outputExtension } from '../engine.js';
-import { InvalidRequestError, NotFoundError, OutputExistsError, TooManyRequestsError } from '../errors.js';
+import {
+  ConflictError,
+  InvalidRequestError,
+  NotFoundError,
+  OutputExistsError,
+  TooManyRequestsError,
+} from '../errors.js';
 import type { Principal } from '../auth/token.js';
 import { newJobId, type Job } from '../jobs/job.js';
 import { assertColumnsExist } from '../ops/columns.js';
@@ -55,6 +61,34 @@ export function checkIdempotencyKey(key: string | undefined): string | undefined
     throw new InvalidRequestError('Idempotency-Key must be 1 to 255 printable ASCII characters');
   }
   return key;
+}
+
+/**
+ * Claims `key` for `jobId`; returns the job that already owns it, if any.
+ * A key whose job is missing belongs to a submission whose enqueue failed
+ * (its key is being released) or to a document removed by hand: wait for
+ * the release, then take the key over.
+ *
+ * @throws `ConflictError` when concurrent submissions keep taking the key
+ */
+async function claimKey(
+  deps: ServiceDeps,
+  sub: string,
+  key: string,
+  jobId: string,
+): Promise<Job | undefined> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const owner = await deps.store.claimIdempotencyKey(sub, key, jobId);
+    if (owner === jobId) return undefined;
+    try {
+      return await deps.store.get(owner);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      if (attempt >= 4) await deps.store.releaseIdempotencyKey(sub, key);
+      else await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
+    }
+  }
+  throw new ConflictError('another request with this Idempotency-Key is in progress; retry');
 }
 
 /**
@@ -126,11 +160,16 @@ export async function submitJob(
     error: null,
     request,
   };
-  if (key) {
-    const owner = await deps.store.claimIdempotencyKey(principal.sub, key, jobId);
-    if (owner !== jobId) return { job: await deps.store.get(owner), created: false };
-  }
+  // The document exists before the key points at it, so a concurrent request that finds the key
+  // always finds its job; the loser of a race drops its own document, which was never queued.
   await deps.store.create(job);
+  if (key) {
+    const earlier = await claimKey(deps, principal.sub, key, jobId);
+    if (earlier) {
+      await deps.store.discard(job);
+      return { job: earlier, created: false };
+    }
+  }
   try {
     await deps.queue.enqueue(jobId);
   } catch (err) {
