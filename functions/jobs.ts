@@ -8,7 +8,8 @@
 import { InvalidRequestError } from '../lib/errors.js';
 import { json } from '../lib/http/status.js';
 import { withHttp, type ApiHandler } from '../lib/http/with-http.js';
-import { isJobId, JOB_STATUSES, jobView, transition, type JobStatus } from '../lib/jobs/job.js';
+import { decodeCursor } from '../lib/jobs/cursor.js';
+import { JOB_STATUSES, jobView, transition, type JobStatus } from '../lib/jobs/job.js';
 import { deps, type ServiceDeps } from '../lib/service/deps.js';
 
 const DEFAULT_LIMIT = 20;
@@ -35,8 +36,7 @@ function listQuery(query: Record<string, string | undefined>): {
   const n = limit === undefined ? DEFAULT_LIMIT : Number(limit);
   if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT)
     throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_LIMIT}`);
-  if (cursor !== undefined && !isJobId(cursor))
-    throw new InvalidRequestError('cursor is not one this service gave');
+  if (cursor !== undefined) decodeCursor(cursor);
   return { limit: n, ...(status && { status: status as JobStatus }), ...(cursor && { cursor }) };
 }
 

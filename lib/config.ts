@@ -17,6 +17,7 @@ const ConfigSchema = z.object({
   JWT_SECRET: z.string().default(''),
   JWT_SECRET_PARAM: z.string().default(''),
   COMPUTE_QUEUE_URL: z.string().default(''),
+  COMPUTE_DLQ_URL: z.string().default(''),
   SQS_ENDPOINT: z.string().default(''),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(1000),
@@ -32,6 +33,8 @@ export interface Config {
   /** SSM parameter holding the JWT secret (deployed stages); takes precedence over `jwtSecret`. */
   readonly jwtSecretParam: string | undefined;
   readonly queueUrl: string;
+  /** URL of `compute-jobs-dlq` (informational: SQS moves messages there by the redrive policy). */
+  readonly dlqUrl: string | undefined;
   readonly sqsEndpoint: string | undefined;
   readonly region: string;
   readonly maxQueuedJobs: number;
@@ -61,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: c.JWT_SECRET === '' ? DEV_JWT_SECRET : c.JWT_SECRET,
     jwtSecretParam: c.JWT_SECRET_PARAM === '' ? undefined : c.JWT_SECRET_PARAM,
     queueUrl: c.COMPUTE_QUEUE_URL,
+    dlqUrl: c.COMPUTE_DLQ_URL === '' ? undefined : c.COMPUTE_DLQ_URL,
     sqsEndpoint: c.SQS_ENDPOINT === '' ? undefined : c.SQS_ENDPOINT,
     region: c.AWS_REGION,
     maxQueuedJobs: c.MAX_QUEUED_JOBS,

@@ -1,7 +1,7 @@
 /**
  * Typed errors of the data engine and the service. Each carries a stable
  * machine-readable `code`; the HTTP layer maps codes to status codes in one
- * place (`lib/http/error-status.ts`), never by inspecting messages.
+ * place (`lib/http/status.ts`), never by inspecting messages.
  *
  * @module
  */

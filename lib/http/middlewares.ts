@@ -5,6 +5,7 @@
  * @module
  */
 import type { MiddlewareObj } from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
 import jsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { extractToken, verifyToken, type Principal } from '../auth/token.js';
@@ -89,14 +90,40 @@ export function authenticate(secret: () => Promise<string>): Middleware {
 }
 
 /**
- * Turns any error into the JSON error response (the last middleware, so its
- * `onError` runs first). Internal faults are logged with their stack; the
- * client gets a generic message.
+ * The error as `@middy/http-error-handler` renders it: an exposed HTTP
+ * error whose message is the JSON error body.
+ */
+export class RenderedError extends Error {
+  /** Always true: the message is the sanitised body, safe to send. */
+  readonly expose = true;
+
+  /**
+   * @param statusCode - the HTTP status
+   * @param message - the serialised `{"error":{...}}` body
+   * @param headers - extra response headers (`WWW-Authenticate`, `Retry-After`, `Cache-Control`)
+   */
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly headers: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'RenderedError';
+  }
+}
+
+/**
+ * Maps any error to its JSON error response, then lets Middy's official
+ * `@middy/http-error-handler` write it. Registered last, so its `onError`
+ * runs first. Internal faults are logged with their stack; the client gets a
+ * generic message. The response never carries a stack, a host path or a token.
  */
 export function errorHandler(logger: () => Pick<Logger, 'error'>): Middleware {
+  const render = httpErrorHandler({ logger: false });
   return {
-    onError: (request) => {
+    onError: async (request) => {
       const err = request.error;
+      if (request.response !== undefined || err instanceof RenderedError) return;
       if (!(err instanceof AppError)) {
         logger().error('unhandled error in an HTTP function', {
           error:
@@ -104,7 +131,37 @@ export function errorHandler(logger: () => Pick<Logger, 'error'>): Middleware {
           route: request.event.routeKey,
         });
       }
-      request.response = errorResponse(err);
+      const { statusCode, body, headers } = errorResponse(err);
+      const { 'content-type': _type, ...extra } = (headers ?? {}) as Record<string, string>;
+      request.error = new RenderedError(statusCode ?? 500, String(body), extra);
+      await render.onError?.(request as Parameters<NonNullable<typeof render.onError>>[0]);
     },
+  };
+}
+
+/**
+ * One JSON line per request for the log-collection service: route, status,
+ * duration and the caller's `sub`, never a header, body or token. Registered
+ * first, so its hooks run after every other middleware's.
+ */
+export function accessLog(logger: () => Pick<Logger, 'info'>): Middleware {
+  const started = new WeakMap<object, number>();
+  const log = (request: Parameters<NonNullable<Middleware['after']>>[0]): void => {
+    const event = request.event as unknown as Partial<ApiEvent>;
+    const begin = started.get(request);
+    logger().info('request', {
+      route: request.event.routeKey,
+      status: request.response?.statusCode,
+      duration_ms: begin === undefined ? undefined : Math.round(performance.now() - begin),
+      user: event.principal?.sub,
+      request_id: request.event.requestContext?.requestId,
+    });
+  };
+  return {
+    before: (request) => {
+      started.set(request, performance.now());
+    },
+    after: log,
+    onError: log,
   };
 }

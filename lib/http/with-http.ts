@@ -9,7 +9,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ServiceDeps } from '../service/deps.js';
-import { authenticate, bodyLimit, errorHandler, jsonBody, type ApiEvent } from './middlewares.js';
+import { accessLog, authenticate, bodyLimit, errorHandler, jsonBody, type ApiEvent } from './middlewares.js';
 
 /** A function's own logic, given an authenticated event. */
 export type ApiHandler = (event: ApiEvent, deps: ServiceDeps) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -21,8 +21,9 @@ export type HttpLambda = (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
- * Wraps `handler` in the middlewares, in order: header normaliser, body
- * limit, JSON body parser, authentication, and the error handler last.
+ * Wraps `handler` in the middlewares, in order: access log, header
+ * normaliser, body limit, JSON body parser, authentication, and the error
+ * handler last (its `onError` runs first).
  *
  * @param handler - the route's logic
  * @param getDeps - the dependencies (the process-wide ones in production; tests pass their own)
@@ -38,6 +39,7 @@ export function withHttp(
   timeoutEarlyInMillis = 5,
 ): HttpLambda {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>({ timeoutEarlyInMillis })
+    .use(accessLog(() => getDeps().logger))
     .use(httpHeaderNormalizer())
     .use(bodyLimit())
     .use(jsonBody())

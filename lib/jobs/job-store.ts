@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { InputNotFoundError, NotFoundError, OutputExistsError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { isJobId, TERMINAL_STATUSES, type Job, type JobStatus } from './job.js';
 
 const INTERNAL = { internal: true } as const;
@@ -25,7 +26,7 @@ export interface JobPage {
 export interface ListOptions {
   readonly status?: JobStatus;
   readonly limit: number;
-  /** A cursor from a previous page. */
+  /** An opaque cursor from a previous page (`InvalidRequestError` when it is not one). */
   readonly cursor?: string;
 }
 
@@ -131,7 +132,8 @@ export class JobStore {
       .filter(isJobId)
       .sort()
       .reverse();
-    const start = options.cursor ? ids.findIndex((id) => id < options.cursor!) : 0;
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const start = after === undefined ? 0 : ids.findIndex((id) => id < after);
     const jobs: Job[] = [];
     let i = start === -1 ? ids.length : start;
     for (; i < ids.length && jobs.length < options.limit; i++) {
@@ -139,7 +141,8 @@ export class JobStore {
       if (job && (!options.status || job.status === options.status)) jobs.push(job);
     }
     const more = i < ids.length;
-    return { jobs, next_cursor: more && jobs.length > 0 ? jobs[jobs.length - 1]!.job_id : null };
+    // The cursor follows the last id examined, so a filtered page that matched nothing still moves on.
+    return { jobs, next_cursor: more ? encodeCursor(ids[i - 1]!) : null };
   }
 
   /** Every job not yet in a terminal state (for recovery at startup). */

@@ -24,16 +24,20 @@ export interface JobQueue {
   depth(): Promise<number>;
 }
 
+/** Longest a queue call may take, retries included, before it counts as `queue_unavailable`. */
+export const QUEUE_DEADLINE_MS = 2000;
+
 /**
- * An SQS client tuned to fail fast: a stopped queue must give the client a
- * 503 in about two seconds, not a hanging request. Locally (`SQS_ENDPOINT`)
- * it talks to the emulator with dummy credentials.
+ * An SQS client tuned to fail fast: a stopped or hung queue must give the
+ * client a 503 in about two seconds, not a hanging request. Locally
+ * (`SQS_ENDPOINT`) it talks to the emulator with dummy credentials.
  */
 export function createSqsClient(config: Config): SQSClient {
   return new SQSClient({
     region: config.region,
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+    // Without throwOnRequestTimeout, the SDK only warns when requestTimeout passes and keeps waiting.
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 1500, throwOnRequestTimeout: true },
     ...(config.sqsEndpoint !== undefined && {
       endpoint: config.sqsEndpoint,
       credentials: {
@@ -59,6 +63,7 @@ export class SqsJobQueue implements JobQueue {
     try {
       await this.client.send(
         new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify({ job_id: jobId }) }),
+        { abortSignal: AbortSignal.timeout(QUEUE_DEADLINE_MS) },
       );
     } catch {
       throw new QueueUnavailableError();
@@ -72,6 +77,7 @@ export class SqsJobQueue implements JobQueue {
           QueueUrl: this.queueUrl,
           AttributeNames: ['ApproximateNumberOfMessages'],
         }),
+        { abortSignal: AbortSignal.timeout(QUEUE_DEADLINE_MS) },
       );
       return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
     } catch {

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ComputeRequestSchema } from '../compute-request.js';
 import { runCompute, type ComputeResult } from '../engine.js';
-import { isAppError, OutputExistsError, StorageError, type AppError } from '../errors.js';
+import { isAppError, NotFoundError, OutputExistsError, StorageError, type AppError } from '../errors.js';
 import { TERMINAL_STATUSES, transition, type Job } from '../jobs/job.js';
 import type { Storage } from '../storage/storage.js';
 import type { ServiceDeps } from './deps.js';
@@ -51,7 +51,8 @@ function describeUnexpected(err: unknown): { code: string; message: string } {
  * @param receiveCount - SQS `ApproximateReceiveCount` of this delivery
  * @throws `RetryableJobError` for an unexpected or storage failure, so SQS retries it;
  *   on the last allowed delivery the job is first marked `failed`
- * @throws Error for a malformed message or a missing job (left to the DLQ for inspection)
+ * @throws Error for a malformed message (left to the DLQ for inspection); a message whose
+ *   job does not exist is acknowledged
  */
 export async function runJobMessage(
   deps: ServiceDeps,
@@ -62,13 +63,22 @@ export async function runJobMessage(
   const { job_id: jobId } = JobMessageSchema.parse(JSON.parse(body));
   const { store, logger } = deps;
   let resumed = false;
-  const job = await store.update(jobId, (current) => {
-    if (TERMINAL_STATUSES.has(current.status)) return;
-    resumed = current.status === 'running';
-    transition(current, 'running');
-    current.attempts += 1;
-    current.started_at ??= new Date().toISOString();
-  });
+  let job: Job;
+  try {
+    job = await store.update(jobId, (current) => {
+      if (TERMINAL_STATUSES.has(current.status)) return;
+      resumed = current.status === 'running';
+      transition(current, 'running');
+      current.attempts += 1;
+      current.started_at ??= new Date().toISOString();
+    });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    // A submission whose enqueue timed out after SQS took the message: the client got a 503 and the
+    // document was discarded. There is nothing to run, and no retry would find it.
+    logger.warn('message for a job that does not exist; acknowledged', { job_id: jobId });
+    return;
+  }
   if (TERMINAL_STATUSES.has(job.status)) {
     logger.info('job already ended; message acknowledged', { job_id: jobId, status: job.status });
     return;

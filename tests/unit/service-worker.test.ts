@@ -123,6 +123,14 @@ describe('worker', () => {
     expect(await job(id)).toMatchObject({ status: 'failed', error: { code: 'invalid_request' } });
   });
 
+  test('acknowledges a message whose job was discarded after its enqueue timed out', async () => {
+    const res = await makeWorker(() => deps)(
+      sqsEvent(sqsRecord(message('0000000001abcdefabcdef'), 1, 'gone')),
+      lambdaContext(),
+    );
+    expect(res.batchItemFailures).toEqual([]);
+  });
+
   test('leaves malformed messages to the dead-letter queue', async () => {
     const res = await makeWorker(() => deps)(sqsEvent(sqsRecord('{"nope":1}', 1, 'x')), lambdaContext());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'x' }]);

@@ -1,0 +1,263 @@
+import { jest } from '@jest/globals';
+import { makeHandler } from '../../functions/compute.js';
+import { makeHandlers } from '../../functions/jobs.js';
+import { makeWorker } from '../../functions/worker.js';
+import { ConflictError } from '../../lib/errors.js';
+import { isJobId, JOB_STATUSES, newJobId, transition, type Job, type JobStatus } from '../../lib/jobs/job.js';
+import { recoverJobs } from '../../lib/jobs/recover.js';
+import type { ServiceDeps } from '../../lib/service/deps.js';
+import { preferredWait } from '../../lib/service/wait.js';
+import { apiEvent, lambdaContext } from './factories/api-event.js';
+import type { MemoryQueue } from './factories/service.js';
+import { testService, tokenFor } from './factories/service.js';
+import { sqsEvent, sqsRecord } from './factories/sqs-event.js';
+
+let deps: ServiceDeps;
+let queue: MemoryQueue;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ deps, queue, cleanup } = await testService());
+});
+afterEach(() => cleanup());
+
+const STATS = { input: 'in/sales.csv', columns: ['amount'] };
+
+async function submit(body: unknown, headers: Record<string, string> = {}) {
+  const event = apiEvent('POST /compute/stats', {
+    headers: { authorization: `Bearer ${await tokenFor()}`, ...headers },
+    body,
+    pathParameters: { operation: 'stats' },
+  });
+  const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+  return { status: res.statusCode!, headers: res.headers ?? {}, body: JSON.parse(res.body!) };
+}
+
+const runWorker = (id: string) =>
+  makeWorker(() => deps)(sqsEvent(sqsRecord(JSON.stringify({ job_id: id }))), lambdaContext());
+
+describe('job state machine', () => {
+  const allowed: Record<JobStatus, JobStatus[]> = {
+    queued: ['running', 'cancelled'],
+    running: ['running', 'succeeded', 'failed'],
+    succeeded: [],
+    failed: [],
+    cancelled: [],
+  };
+  const pairs = JOB_STATUSES.flatMap((from) => JOB_STATUSES.map((to) => [from, to] as const));
+
+  test.each(pairs)('moves %s to %s only along the documented edges', (from, to) => {
+    const job = { job_id: 'j', status: from } as Job;
+    if (allowed[from].includes(to)) {
+      transition(job, to);
+      expect(job.status).toBe(to);
+    } else {
+      expect(() => transition(job, to)).toThrow(ConflictError);
+      expect(job.status).toBe(from);
+    }
+  });
+
+  test('makes ids that sort by submission time and are safe as file names', () => {
+    const early = newJobId(1_700_000_000_000);
+    const late = newJobId(1_700_000_000_001);
+    expect(early < late).toBe(true);
+    expect(isJobId(early)).toBe(true);
+    expect(isJobId('../../etc/passwd')).toBe(false);
+    expect(isJobId(`${early}/x`)).toBe(false);
+  });
+});
+
+describe('job store', () => {
+  test('serialises concurrent updates of one job with its lock: no update is lost', async () => {
+    const { body } = await submit(STATS);
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        deps.store.update(body.job_id, (job) => {
+          job.attempts += 1;
+        }),
+      ),
+    );
+    expect((await deps.store.get(body.job_id)).attempts).toBe(25);
+  });
+
+  test('lets exactly one of a concurrent cancel and start win', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { body } = await submit(STATS);
+      const outcomes = await Promise.allSettled([
+        deps.store.update(body.job_id, (job) => transition(job, 'cancelled')),
+        deps.store.update(body.job_id, (job) => transition(job, 'running')),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+    }
+  });
+
+  test('breaks a lock left by a dead process after 30 seconds', async () => {
+    const { body } = await submit(STATS);
+    const stale = String(Date.now() - 60_000);
+    await deps.storage.writeAtomic(`.jobs/locks/${body.job_id}`, (s) => s.write(stale), { internal: true });
+    const job = await deps.store.update(body.job_id, (j) => transition(j, 'cancelled'));
+    expect(job.status).toBe('cancelled');
+  });
+
+  test('puts every queued or running job back on the queue at startup, and no finished one', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await submit(STATS)).body.job_id);
+    await deps.store.update(ids[1]!, (j) => transition(j, 'running'));
+    await deps.store.update(ids[2]!, (j) => transition(j, 'cancelled'));
+    await runWorker(ids[3]!);
+    queue.sent.length = 0;
+    expect(await recoverJobs(deps.store, queue)).toBe(2);
+    expect(queue.sent.sort()).toEqual([ids[0], ids[1]].sort());
+  });
+});
+
+describe('job listing', () => {
+  const list = async (query: Record<string, string>) => {
+    const event = apiEvent('GET /jobs', { headers: { authorization: `Bearer ${await tokenFor()}` }, query });
+    const res = await makeHandlers(() => deps, 0).listJobs(event, lambdaContext());
+    return { status: res.statusCode!, body: JSON.parse(res.body!) };
+  };
+
+  test('gives opaque cursors that walk a status filter to its end', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await submit(STATS)).body.job_id);
+    for (const id of [ids[0]!, ids[3]!]) await deps.store.update(id, (j) => transition(j, 'cancelled'));
+    const first = await list({ status: 'cancelled', limit: '1' });
+    expect(first.body.jobs.map((j: Job) => j.job_id)).toEqual([ids[3]]);
+    expect(first.body.next_cursor).not.toContain(ids[3]);
+    const second = await list({ status: 'cancelled', limit: '1', cursor: first.body.next_cursor });
+    expect(second.body.jobs.map((j: Job) => j.job_id)).toEqual([ids[0]]);
+    expect(second.body.next_cursor).toBeNull();
+  });
+
+  test.each([['garbage'], [ids36()], [Buffer.from('after:../x').toString('base64url')]])(
+    'refuses the cursor %s with 400',
+    async (cursor) => {
+      const res = await list({ cursor });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid_request');
+    },
+  );
+
+  test('refuses unknown query parameters, listing the allowed ones', async () => {
+    const res = await list({ sort: 'asc' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('allowed: status, limit, cursor');
+  });
+});
+
+/** A raw job id: a valid id is not a valid cursor, cursors being opaque. */
+function ids36(): string {
+  return newJobId();
+}
+
+describe('idempotency keys', () => {
+  test('give one job to concurrent submissions with the same key', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => submit(STATS, { 'idempotency-key': 'burst' })),
+    );
+    const ids = new Set(answers.map((a) => a.body.job_id));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+    expect(queue.sent).toEqual([...ids]);
+    const listed = await makeHandlers(() => deps, 0).listJobs(
+      apiEvent('GET /jobs', { headers: { authorization: `Bearer ${await tokenFor()}` } }),
+      lambdaContext(),
+    );
+    expect(JSON.parse(listed.body!).jobs).toHaveLength(1);
+  });
+
+  test('expire after 24 hours: the same key then queues a new job', async () => {
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now - 25 * 3600 * 1000);
+    let first;
+    try {
+      first = await submit(STATS, { 'idempotency-key': 'daily' });
+    } finally {
+      clock.mockRestore();
+    }
+    const second = await submit(STATS, { 'idempotency-key': 'daily' });
+    expect(second.status).toBe(202);
+    expect(second.body.job_id).not.toBe(first.body.job_id);
+  });
+
+  test('are forgotten when the job could not be queued, so a retry queues it', async () => {
+    queue.down = true;
+    expect((await submit(STATS, { 'idempotency-key': 'retry-me' })).status).toBe(503);
+    queue.down = false;
+    const retry = await submit(STATS, { 'idempotency-key': 'retry-me' });
+    expect(retry.status).toBe(202);
+    expect(queue.sent).toEqual([retry.body.job_id]);
+  });
+
+  test('must be printable ASCII of at most 255 characters', async () => {
+    const res = await submit(STATS, { 'idempotency-key': 'x'.repeat(256) });
+    expect(res.status).toBe(400);
+    expect(queue.sent).toEqual([]);
+  });
+});
+
+describe('Prefer: wait', () => {
+  test('reads wait=N from the header, capped, and ignores other preferences', () => {
+    expect(preferredWait(undefined)).toBe(0);
+    expect(preferredWait('respond-async')).toBe(0);
+    expect(preferredWait('respond-async, wait=5')).toBe(5);
+    expect(preferredWait('wait=3600')).toBeLessThanOrEqual(30);
+  });
+
+  test('answers 200 with the finished job when it ends in time', async () => {
+    // The worker picks the job up as soon as it is queued, as the local event source does.
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async (id) => {
+      await enqueue(id);
+      setTimeout(() => void runWorker(id), 50);
+    };
+    const res = await submit(STATS, { prefer: 'wait=5' });
+    expect(res.status).toBe(200);
+    expect(res.headers['preference-applied']).toBe('wait=5');
+    expect(res.headers.location).toBe(`/jobs/${res.body.job_id}`);
+    expect(res.body).toMatchObject({ status: 'succeeded', rows_in: 3, rows_out: 1, error: null });
+  });
+
+  test('answers 202 with the queued job when it does not end in time', async () => {
+    const started = Date.now();
+    const res = await submit(STATS, { prefer: 'wait=1' });
+    expect(res.status).toBe(202);
+    expect(res.body.status).toBe('queued');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('cancel', () => {
+  const cancel = async (id: string) => {
+    const event = apiEvent('DELETE /jobs/{id}', {
+      headers: { authorization: `Bearer ${await tokenFor()}` },
+      pathParameters: { id },
+    });
+    const res = await makeHandlers(() => deps, 0).cancelJob(event, lambdaContext());
+    return { status: res.statusCode!, body: JSON.parse(res.body!) };
+  };
+
+  test('answers 409 for a running or finished job and leaves it as it was', async () => {
+    const running = (await submit(STATS)).body.job_id;
+    await deps.store.update(running, (j) => transition(j, 'running'));
+    expect(await cancel(running)).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
+    expect((await deps.store.get(running)).status).toBe('running');
+    const done = (await submit(STATS)).body.job_id;
+    await runWorker(done);
+    expect((await cancel(done)).status).toBe(409);
+  });
+
+  test('makes the worker skip the cancelled job', async () => {
+    const id = (await submit(STATS)).body.job_id;
+    expect((await cancel(id)).status).toBe(200);
+    const res = await runWorker(id);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(await deps.store.get(id)).toMatchObject({ status: 'cancelled', attempts: 0 });
+    expect(await deps.storage.exists(`results/${id}.csv`)).toBe(false);
+  });
+
+  test('answers 404 to an id that is not a job id', async () => {
+    expect((await cancel('..%2F..%2Fetc')).status).toBe(404);
+  });
+});
