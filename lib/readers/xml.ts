@@ -1,8 +1,10 @@
 /**
- * XML reader: the scanner cuts the document into record elements as it
- * streams, and fast-xml-parser parses them a thousand at a time. A record's
- * fields are its attributes and child elements; nested elements become
- * dotted names, repeated ones a JSON array.
+ * XML reader: {@link XmlRecordScanner} cuts the document into record
+ * elements as it streams, and fast-xml-parser parses them about a thousand at
+ * a time (one call per group, inside a synthetic root). A record's fields are
+ * its attributes and child elements; nested elements become dotted names,
+ * repeated ones a JSON array. Cells are the raw text: types are inferred
+ * later, as for CSV.
  *
  * @module
  */
@@ -12,32 +14,34 @@ import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_NULL_VALUES,
   type Batch,
+  type ColumnType,
   type ReadOptions,
-  type Scalar,
   type TableSource,
 } from '../types.js';
 import { ColumnBuilder } from './column-builder.js';
 import { MAX_RECORD_CHARS, readTextChunks, type ReaderTuning } from './text-chunks.js';
-import { scanRecords, type RawRecord } from './xml-scanner.js';
+import { childrenOf, nameOf, RecordFlattener, TEXT, type OrderedNode } from './xml-fields.js';
+import { XmlRecordScanner, type RawRecord } from './xml-scanner.js';
 
+/** Records per fast-xml-parser call: large enough to amortize the call, small enough to stream. */
 const RECORDS_PER_PARSE = 1000;
-const ATTR = '@_';
 const WRAPPER = '__records__';
 
-/** A node of fast-xml-parser's `preserveOrder` output. */
-type OrderedNode = {
-  [name: string]: OrderedNode[] | string | Record<string, string> | undefined;
-  ':@'?: Record<string, string>;
-};
-
+/*
+ * preserveOrder keeps records in document order whatever their tag names and
+ * is the fastest output form; jPath: false spares a path string per node.
+ * The records never carry a DTD (the scanner refuses entity declarations), so
+ * only the predefined entities, HTML entities and character references (the
+ * XML writer escapes CR as &#13;) are decoded. Values stay raw text.
+ */
 const parser = new XMLParser({
   preserveOrder: true,
+  jPath: false,
   ignoreAttributes: false,
-  attributeNamePrefix: ATTR,
+  attributeNamePrefix: '',
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: false,
-  // Only the predefined entities and character references: records never carry a DTD.
   processEntities: true,
   htmlEntities: true,
   ignoreDeclaration: true,
@@ -45,163 +49,131 @@ const parser = new XMLParser({
   commentPropName: false,
 });
 
-const elementName = (node: OrderedNode): string | undefined => Object.keys(node).find((k) => k !== ':@');
-
-/** A value of a nested element, for the JSON text of repeated elements. */
-function plain(node: OrderedNode, nulls: ReadonlySet<string>): unknown {
-  const name = elementName(node)!;
-  const children = node[name];
-  if (name === '#text' || name === '#cdata') return typeof children === 'string' ? children : null;
-  const kids = Array.isArray(children) ? children : [];
-  const attrs = node[':@'] ?? {};
-  const elements = kids.filter((k) => {
-    const n = elementName(k);
-    return n !== '#text' && n !== '#cdata';
-  });
-  if (elements.length === 0 && Object.keys(attrs).length === 0) return leafText(kids, nulls);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(attrs)) out[k.slice(ATTR.length)] = nullable(v, nulls);
-  for (const child of elements) {
-    const n = elementName(child)!;
-    const value = plain(child, nulls);
-    const prior = out[n];
-    out[n] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
-  }
-  return out;
-}
-
-const nullable = (text: string, nulls: ReadonlySet<string>): string | null => (nulls.has(text) ? null : text);
-
-/** Text of a leaf element (text and CDATA parts joined); whitespace-only or empty means null. */
-function leafText(kids: OrderedNode[], nulls: ReadonlySet<string>): string | null {
-  let text = '';
-  for (const kid of kids) {
-    const name = elementName(kid);
-    const value = name ? kid[name] : undefined;
-    if (name === '#text' && typeof value === 'string') text += value;
-    else if (name === '#cdata' && Array.isArray(value)) text += leafText(value, new Set()) ?? '';
-  }
-  if (text.trim() === '') return null;
-  return nullable(text, nulls);
-}
-
-/** Appends the fields of one element under `prefix` (the record itself has prefix ''). */
-function fields(
-  node: OrderedNode,
-  prefix: string,
-  nulls: ReadonlySet<string>,
-  out: [string, Scalar][],
-): void {
-  const name = elementName(node)!;
-  const kids = Array.isArray(node[name]) ? (node[name] as OrderedNode[]) : [];
-  const elements = kids.filter((k) => {
-    const n = elementName(k);
-    return n !== '#text' && n !== '#cdata';
-  });
-  const childNames = new Set(elements.map((k) => elementName(k)!));
-  for (const [attr, value] of Object.entries(node[':@'] ?? {})) {
-    const bare = attr.slice(ATTR.length);
-    // An attribute named like a child element keeps an '@' so neither is lost.
-    const column = prefix === '' ? (childNames.has(bare) ? `@${bare}` : bare) : `${prefix}.${bare}`;
-    out.push([column, nullable(value, nulls)]);
-  }
-  if (prefix !== '' && elements.length === 0) {
-    out.push([prefix, leafText(kids, nulls)]);
-    return;
-  }
-  const counts = new Map<string, number>();
-  for (const child of elements) counts.set(elementName(child)!, (counts.get(elementName(child)!) ?? 0) + 1);
-  const repeated = new Map<string, unknown[]>();
-  for (const child of elements) {
-    const n = elementName(child)!;
-    const column = prefix === '' ? n : `${prefix}.${n}`;
-    if (counts.get(n)! > 1) {
-      let list = repeated.get(column);
-      if (!list) {
-        repeated.set(column, (list = []));
-        out.push([column, null]); // placeholder keeps first-seen column order
-      }
-      list.push(plain(child, nulls));
-    } else fields(child, column, nulls, out);
-  }
-  for (const [column, list] of repeated) {
-    const slot = out.findIndex(([c]) => c === column);
-    out[slot] = [column, JSON.stringify(list)];
-  }
-}
-
+/** Parses `count` records from `records[from]` and pushes their fields; `first` is the 1-based number of the first. */
 function parseRecords(
   records: readonly RawRecord[],
-  nulls: ReadonlySet<string>,
-  builder: ColumnBuilder,
+  from: number,
+  count: number,
   first: number,
+  flattener: RecordFlattener,
+  builder: ColumnBuilder,
 ): void {
-  let doc: OrderedNode[];
+  let text = `<${WRAPPER}>`;
+  for (let i = from; i < from + count; i++) text += records[i]!.text;
+  const nodes = parseWrapped(`${text}</${WRAPPER}>`);
+  if (typeof nodes !== 'string' && elementCount(nodes) === count) {
+    for (const node of nodes) if (nameOf(node) !== TEXT) builder.push(flattener.record(node));
+    return;
+  }
+  // Rare: find the faulty record by parsing them one at a time.
+  for (let i = from; i < from + count; i++) {
+    const one = parseWrapped(`<${WRAPPER}>${records[i]!.text}</${WRAPPER}>`);
+    if (typeof one === 'string' || elementCount(one) !== 1) {
+      const record = first + (i - from);
+      const line = records[i]!.line;
+      const reason = typeof one === 'string' ? one : 'malformed element';
+      throw new ParseError(`record ${record}, line ${line}: ${reason}`, { record, line });
+    }
+  }
+  throw new ParseError(`records ${first}–${first + count - 1}: malformed XML`, { record: first });
+}
+
+const elementCount = (nodes: readonly OrderedNode[]): number => {
+  let count = 0;
+  for (const node of nodes) if (nameOf(node) !== TEXT) count++;
+  return count;
+};
+
+/** The children of the synthetic root, or fast-xml-parser's reason for refusing the text. */
+function parseWrapped(text: string): OrderedNode[] | string {
   try {
-    doc = parser.parse(`<${WRAPPER}>${records.map((r) => r.text).join('')}</${WRAPPER}>`) as OrderedNode[];
+    const doc = parser.parse(text) as OrderedNode[];
+    const wrapper = doc.find((n) => nameOf(n) === WRAPPER);
+    return wrapper ? childrenOf(wrapper, WRAPPER) : 'malformed element';
   } catch (err) {
-    const message = err instanceof Error ? err.message.slice(0, 200) : String(err);
-    throw new ParseError(
-      `records ${first}–${first + records.length - 1} (from line ${records[0]!.line}): ${message}`,
-      {
-        line: records[0]!.line,
-      },
-    );
-  }
-  const wrapper = doc.find((n) => elementName(n) === WRAPPER);
-  const nodes = ((wrapper?.[WRAPPER] as OrderedNode[] | undefined) ?? []).filter((n) => {
-    const name = elementName(n);
-    return name !== '#text' && name !== undefined;
-  });
-  if (nodes.length !== records.length) {
-    throw new ParseError(`line ${records[0]!.line}: malformed record`, { line: records[0]!.line });
-  }
-  const out: [string, Scalar][] = [];
-  for (const node of nodes) {
-    out.length = 0;
-    fields(node, '', nulls, out);
-    builder.push(out);
+    // fast-xml-parser's messages quote the input around the fault; keep them short.
+    return (err instanceof Error ? err.message : String(err)).slice(0, 200);
   }
 }
 
 async function* readXml(file: string, options: ReadOptions, tuning: ReaderTuning): AsyncGenerator<Batch> {
-  const nulls = new Set(options.null_values ?? DEFAULT_NULL_VALUES);
-  const batchSize = options.batch_size ?? DEFAULT_BATCH_SIZE;
+  const flattener = new RecordFlattener(new Set(options.null_values ?? DEFAULT_NULL_VALUES));
+  const batchSize = Math.max(1, Math.floor(options.batch_size ?? DEFAULT_BATCH_SIZE));
   const builder = new ColumnBuilder();
-  let pending: RawRecord[] = [];
-  let seen = 0;
-  const scan = scanRecords(readTextChunks(file, tuning.chunkBytes), {
+  const scanner = new XmlRecordScanner({
     ...(options.record_tag !== undefined && { recordTag: options.record_tag }),
     maxRecordChars: tuning.maxRecordChars ?? MAX_RECORD_CHARS,
   });
-  for await (const record of scan) {
-    pending.push(record);
-    if (pending.length >= RECORDS_PER_PARSE) {
-      parseRecords(pending, nulls, builder, seen + 1);
-      seen += pending.length;
-      pending = [];
-      if (builder.size >= batchSize) yield builder.take();
+  let pending: RawRecord[] = [];
+  let parsed = 0; // records pushed so far
+  let eof = false;
+  const chunks = readTextChunks(file, tuning.chunkBytes);
+  try {
+    while (!eof) {
+      const next = await chunks.next();
+      if (next.done) {
+        scanner.finish();
+        eof = true;
+      } else scanner.feed(next.value, pending);
+      let from = 0;
+      for (;;) {
+        // Groups end at batch boundaries, so that batches hold exactly `batchSize` rows.
+        const room = batchSize - builder.size;
+        const count = Math.min(RECORDS_PER_PARSE, room, pending.length - from);
+        if (count === 0 || (count < RECORDS_PER_PARSE && count < room && !eof)) break;
+        parseRecords(pending, from, count, parsed + 1, flattener, builder);
+        from += count;
+        parsed += count;
+        if (builder.size >= batchSize) yield builder.take();
+      }
+      if (from > 0) pending = pending.slice(from);
     }
+  } finally {
+    // Closes the file when the consumer stops early or a record is refused.
+    await chunks.return();
   }
-  if (pending.length > 0) parseRecords(pending, nulls, builder, seen + 1);
-  seen += pending.length;
-  if (builder.size > 0 || seen === 0) yield builder.take();
+  // A document without records still gives one (empty) batch, as the other readers do.
+  if (builder.size > 0 || parsed === 0) yield builder.take();
 }
 
 /**
- * Opens an XML file. Records are the child elements of the root, or the
- * elements named `options.record_tag` wherever they are. `header()` is
- * undefined: only a full pass tells the columns.
+ * Opens an XML file as a {@link TableSource}, streamed: the whole document is
+ * never held. Records are the child elements of the root, or the elements
+ * named `options.record_tag` wherever they are, the root included (the
+ * outermost when they nest). A record's fields are:
+ * - its attributes (an attribute named like a child element becomes `@name`;
+ *   `xmlns` declarations are skipped);
+ * - its child elements, by name; a nested element's children and attributes
+ *   become dotted names (`address.city`, `price.currency`), and elements
+ *   repeated within their parent one JSON array text (`["a","b"]`);
+ * - its own text, under its tag name, when it is not only whitespace.
+ *
+ * Cells are raw text (leading and trailing spaces kept): types are inferred
+ * later. Missing elements, empty elements, empty attributes and the
+ * `null_values` are null. The predefined entities, character references and
+ * common HTML entities (`&nbsp;`, `&copy;`…) are decoded, others kept as
+ * written; CDATA is text. No DTD is ever read: a DOCTYPE declaring entities
+ * (expansion bombs, external entities) is refused.
+ * `header()` and `knownTypes()` are undefined: only a full pass tells.
  *
  * @param file - absolute host path, already checked by the storage
  * @param options - `record_tag`, `null_values`, `batch_size`
- * @param tuning - internal read sizes, for tests
- * @throws `ParseError` (from `batches()`) with the line of the faulty record
+ * @param tuning - internal knobs (chunk size, record limit) for tests and benchmarks
+ * @returns the source; its `batches()` throws {@link ParseError} naming the record and line of
+ *   malformed XML (mismatched or unclosed tags, unbalanced quotes, truncation), for entity
+ *   declarations and for invalid UTF-8
+ *
+ * @example
+ * ```ts
+ * // <people><person id="1"><name>Zoë</name><tag>a</tag><tag>b</tag></person></people>
+ * for await (const { table } of openXmlSource(file, {}).batches()) table.objects();
+ * // [{ id: '1', name: 'Zoë', tag: '["a","b"]' }]
+ * ```
  */
 export function openXmlSource(file: string, options: ReadOptions, tuning: ReaderTuning = {}): TableSource {
   return {
-    header: async () => undefined,
-    knownTypes: async () => undefined,
+    header: async (): Promise<readonly string[] | undefined> => undefined,
+    knownTypes: async (): Promise<ReadonlyMap<string, ColumnType> | undefined> => undefined,
     batches: () => readXml(file, options, tuning),
   };
 }
