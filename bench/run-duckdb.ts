@@ -3,16 +3,18 @@
  * number of threads and prints `{ms, rss_mb, rows}` as JSON (rows as JS values).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { peakRssMb } from './peak-rss.js';
 
 const [sql, threads] = process.argv.slice(2) as [string, string];
 const db = await (await DuckDBInstance.create(':memory:', { threads })).connect();
 const started = performance.now();
 const reader = await db.runAndReadAll(sql);
 const ms = performance.now() - started;
+const rss_mb = peakRssMb();
 const rows = reader
   .getRowObjectsJS()
   .map((r) =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
   );
-process.stdout.write(JSON.stringify({ ms, rss_mb: process.resourceUsage().maxRSS / 1024, rows }) + '\n');
+process.stdout.write(JSON.stringify({ ms, rss_mb, rows }) + '\n');
 db.closeSync();
