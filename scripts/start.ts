@@ -9,6 +9,10 @@
  * Environment: PORT (3000), SQS_PORT (9324), LAMBDA_PORT (PORT+2), HDFS_ROOT (local-hdfs), JWT_SECRET,
  * MAX_QUEUED_JOBS (1000), MAX_WORKER_CONCURRENCY (2; 0 pauses the worker), WORKER_BATCH_SIZE (10),
  * WORKER_VISIBILITY_TIMEOUT (30 s), MAX_RECEIVE_COUNT (3), SQS_PERSIST (1), LOG_LEVEL (info).
+ *
+ * For fault tests, SQS_OUTAGE_SIGNAL (unset): a signal, e.g. SIGUSR2, that closes the SQS server's
+ * listener (connections refused) and, sent again, reopens it on the same port; see
+ * `lib/local/sqs-server.ts`. Send it to this process only (`kill -USR2 <pid>`), not to its group.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -2,9 +2,17 @@
  * The local SQS server: fauxqs, in-process, bound to the loopback interface,
  * persisting its queues and messages in SQLite when given a folder.
  *
+ * For fault tests, its listener can be closed and opened again while the
+ * process runs (an SQS endpoint that refuses connections, then comes back):
+ * {@link LocalSqs.setListening}, or from outside the process, the signal
+ * named by `SQS_OUTAGE_SIGNAL` (e.g. `SQS_OUTAGE_SIGNAL=SIGUSR2 npm start`,
+ * then `kill -USR2 <pid>` to close, again to reopen). Unset, no signal is
+ * handled.
+ *
  * @module
  */
 import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import net from 'node:net';
 import { startFauxqs } from 'fauxqs';
 
@@ -16,6 +24,11 @@ export interface LocalSqsOptions {
   readonly dataDir?: string;
   /** Region of the queue ARNs. */
   readonly region: string;
+  /**
+   * A signal that toggles the listener ({@link LocalSqs.setListening}), for
+   * fault tests; `SQS_OUTAGE_SIGNAL` when absent, none when that is unset.
+   */
+  readonly outageSignal?: NodeJS.Signals;
 }
 
 /** A running local SQS server. */
@@ -24,6 +37,12 @@ export interface LocalSqs {
   readonly endpoint: string;
   /** The port actually bound. */
   readonly port: number;
+  /**
+   * Closes the listener, dropping every open connection, so that clients get
+   * `ECONNREFUSED` (`false`); or listens again on the same port (`true`).
+   * Queues and messages are kept. A no-op when already in that state.
+   */
+  setListening(open: boolean): Promise<void>;
   /** Stops the server and closes its database. Idempotent. */
   stop(): Promise<void>;
 }
@@ -41,18 +60,25 @@ const LOOPBACK = '127.0.0.1';
  * from the network. Nothing else listens in this process while fauxqs starts,
  * and the patch is removed as soon as its `listen` call has been made.
  */
-async function withLoopbackListen<T>(start: () => Promise<T>): Promise<T> {
+async function withLoopbackListen<T>(
+  start: () => Promise<T>,
+): Promise<{ started: T; listener?: net.Server }> {
   const original = net.Server.prototype.listen;
+  let listener: net.Server | undefined;
   const patched = function (this: net.Server, ...args: unknown[]): net.Server {
     const [first] = args;
     if (first !== null && typeof first === 'object' && (first as net.ListenOptions).host === ANY_IPV4) {
       args[0] = { ...(first as net.ListenOptions), host: LOOPBACK };
+      // The server fauxqs listens with, kept to close and reopen it (LocalSqs.setListening).
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      listener = this;
     }
     return (original as (...a: unknown[]) => net.Server).apply(this, args);
   };
   net.Server.prototype.listen = patched as typeof original;
   try {
-    return await start();
+    const started = await start();
+    return { started, ...(listener && { listener }) };
   } finally {
     net.Server.prototype.listen = original;
   }
@@ -73,7 +99,7 @@ async function withLoopbackListen<T>(start: () => Promise<T>): Promise<T> {
  */
 export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const server = await withLoopbackListen(() =>
+  const { started: server, listener } = await withLoopbackListen(() =>
     startFauxqs({
       port: options.port,
       logger: false,
@@ -86,10 +112,45 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     await server.stop();
     throw new Error(`the SQS emulator bound ${bound.hostname} instead of ${LOOPBACK}; refusing to run`);
   }
+  let listening = true;
+  const setListening = async (open: boolean): Promise<void> => {
+    if (open === listening) return;
+    if (!listener) throw new Error('the SQS listener was not found; it cannot be closed or reopened');
+    if (open) {
+      await new Promise<void>((resolve, reject) => {
+        listener.once('error', reject);
+        listener.listen({ port: server.port, host: LOOPBACK }, () => {
+          listener.off('error', reject);
+          resolve();
+        });
+      });
+    } else {
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      // Keep-alive connections would otherwise go on being served.
+      (listener as Server).closeAllConnections();
+      await closed;
+    }
+    listening = open;
+  };
+  const signal = options.outageSignal ?? (process.env.SQS_OUTAGE_SIGNAL as NodeJS.Signals | undefined);
+  const onSignal = (): void => {
+    setListening(!listening).then(
+      () => process.stdout.write(`SQS listener ${listening ? 'open' : 'closed'} (${signal})\n`),
+      (err: unknown) => process.stderr.write(`toggling the SQS listener failed: ${String(err)}\n`),
+    );
+  };
+  if (signal) process.on(signal, onSignal);
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://${LOOPBACK}:${server.port}`,
     port: server.port,
-    stop: () => (stopping ??= server.stop()),
+    setListening,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (signal) process.off(signal, onSignal);
+        // fauxqs closes its own listener: give it an open one.
+        await setListening(true);
+        await server.stop();
+      })()),
   };
 }
