@@ -20,10 +20,21 @@ export interface CsvDialect {
   readonly crlf: boolean;
 }
 
-/** Consecutive rows parsed from one stretch of the file. */
+/**
+ * Consecutive rows from one stretch of the file, in one of two forms: `rows`
+ * as papaparse parsed them, or (`plain` set, `rows` empty) the raw text of
+ * complete lines holding no quote at all, which the consumer splits itself.
+ * The first block of a file is always parsed, so it carries the header row.
+ */
 export interface CsvBlock {
-  /** The rows as papaparse gives them (fields as strings, quotes removed). */
+  /** The rows as papaparse gives them (fields as strings, quotes removed); empty when `plain` is set. */
   readonly rows: string[][];
+  /**
+   * Quote-free text of whole lines (each ended by the newline, except perhaps
+   * the file's last): fields are then exactly the text between delimiters, so
+   * the consumer cuts only the cells of the columns it needs.
+   */
+  readonly plain?: string;
   /** 1-based physical line of `rows[0]`. */
   readonly firstLine: number;
   /** The parsed text when it contains quotes (rows may then span lines); else `undefined`. */
@@ -62,12 +73,30 @@ export async function* csvBlocks(
   // record costs linear time rather than one re-parse per chunk.
   let nextAttempt = 0;
   let line = 1;
+  // The first block is always parsed: it holds the header row.
+  let yielded = false;
   try {
     while (!eof) {
       const next = await chunks.next();
       if (next.done) eof = true;
       else text += next.value;
       if (!eof && text.length < (dialect ? nextAttempt : sampleTarget)) continue;
+      // Most chunks of most files hold no quote: hand their whole lines over unparsed, which
+      // spares one string per unused cell and one array per row (papaparse splits them all).
+      if (dialect !== undefined && yielded && text.indexOf('"') === -1) {
+        const cut = eof ? text.length : text.lastIndexOf(dialect.newline) + 1;
+        if (cut === 0) {
+          if (text.length > maxRecordChars) throw endlessRecord(line, maxRecordChars);
+          nextAttempt = text.length * 2;
+          continue;
+        }
+        nextAttempt = 0;
+        const plain = cut === text.length ? text : text.slice(0, cut);
+        yield { rows: [], plain, firstLine: line, quotedText: undefined, dialect };
+        line += countChar(plain, dialect.newline);
+        text = cut === text.length ? '' : text.slice(cut);
+        continue;
+      }
       if (dialect === undefined) {
         if (text.length === 0) throw new ParseError('empty file: no header row', { line: 1 });
         dialect = detectDialect(text, eof, delimiter);
@@ -96,7 +125,10 @@ export async function* csvBlocks(
         continue;
       }
       nextAttempt = 0;
-      if (rows.length > 0) yield block;
+      if (rows.length > 0) {
+        yielded = true;
+        yield block;
+      }
       line += quotedText === undefined ? rows.length : countChar(quotedText, dialect.newline);
       text = text.slice(consumed);
     }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { ColumnTable } from 'arquero';
 import { InvalidRequestError, ParseError } from '../errors.js';
 import {
   DEFAULT_BATCH_SIZE,
@@ -12,14 +11,11 @@ import {
   type Batch,
   type ColumnType,
   type ReadOptions,
-  type Scalar,
   type TableSource,
 } from '../types.js';
-import { csvBlocks, lineOfRow, type CsvBlock } from './csv-blocks.js';
+import { csvBlocks, type CsvBlock } from './csv-blocks.js';
+import { NullMatcher, RowBuffer, stripCarriageReturn } from './csv-rows.js';
 import type { ReaderTuning } from './text-chunks.js';
-
-/** Cells per batch at most: the batch size is lowered for files with many columns. */
-const MAX_BATCH_CELLS = 1 << 21;
 
 /** Bytes read by {@link TableSource.header}: the header rarely needs more. */
 const HEADER_CHUNK_BYTES = 64 * 1024;
@@ -104,96 +100,14 @@ class CsvSource implements TableSource {
         rowsOut = new RowBuffer(header, pickColumns(header, this.#options.columns), batchSize, nulls);
         r = 1;
       }
-      while (r < block.rows.length) {
+      const end = block.plain !== undefined ? block.plain.length : block.rows.length;
+      while (r < end) {
         r = rowsOut.append(block, r);
         if (rowsOut.full) yield rowsOut.take();
       }
     }
     // A header-only file still tells its columns through one empty batch.
     if (rowsOut !== undefined && (rowsOut.size > 0 || rowsOut.firstRow === 1)) yield rowsOut.take();
-  }
-}
-
-/**
- * Column arrays of the batch being built. The row loop lives here, in a
- * plain method, where the optimizing compiler handles it better than inside
- * the async generator; columns are preallocated and written by index, which
- * measured faster than pushing.
- */
-class RowBuffer {
-  readonly #width: number;
-  readonly #picked: readonly number[];
-  readonly #names: readonly string[];
-  readonly #batchSize: number;
-  readonly #nulls: NullMatcher;
-  #columns: Scalar[][];
-  size = 0;
-  firstRow = 1;
-
-  constructor(header: readonly string[], picked: readonly number[], batchSize: number, nulls: NullMatcher) {
-    this.#width = header.length;
-    this.#picked = picked;
-    this.#names = picked.map((i) => header[i]!);
-    // Wide files get shorter batches, so that a batch's size stays bounded.
-    this.#batchSize = Math.max(1, Math.min(batchSize, Math.floor(MAX_BATCH_CELLS / picked.length)));
-    this.#nulls = nulls;
-    this.#columns = picked.map(() => new Array<Scalar>(this.#batchSize));
-  }
-
-  get full(): boolean {
-    return this.size >= this.#batchSize;
-  }
-
-  /**
-   * Appends rows of a block from `from` until the block ends or the batch is full.
-   *
-   * @returns the index of the next row to append
-   * @throws `ParseError` for a ragged row
-   */
-  append(block: CsvBlock, from: number): number {
-    const { rows } = block;
-    const crlf = block.dialect.crlf;
-    const width = this.#width;
-    const picked = this.#picked;
-    const columns = this.#columns;
-    const nulls = this.#nulls;
-    const room = this.#batchSize - this.size;
-    let added = 0;
-    let at = this.size;
-    let r = from;
-    for (; r < rows.length && added < room; r++) {
-      const row = rows[r]!;
-      if (crlf) stripCarriageReturn(row);
-      if (row.length !== width) {
-        // A blank line in a multi-column file is skipped, as pandas does.
-        if (row.length === 1 && row[0] === '') continue;
-        throw raggedRow(block, r, width, row.length);
-      }
-      for (let j = 0; j < picked.length; j++) {
-        const v = row[picked[j]!]!;
-        columns[j]![at] = v.length === 0 || nulls.matches(v) ? null : v;
-      }
-      at++;
-      added++;
-    }
-    this.size += added;
-    return r;
-  }
-
-  /** Closes the current batch and starts the next one. */
-  take(): Batch {
-    // A prototype-less object keeps a column named "__proto__" an ordinary column.
-    const data = Object.create(null) as Record<string, Scalar[]>;
-    for (let j = 0; j < this.#names.length; j++) {
-      const column = this.#columns[j]!;
-      column.length = this.size;
-      data[this.#names[j]!] = column;
-    }
-    const batch: Batch = { table: new ColumnTable(data, [...this.#names]), firstRow: this.firstRow };
-    this.firstRow += this.size;
-    this.size = 0;
-    this.#columns = this.#picked.map(() => new Array<Scalar>(this.#batchSize));
-    return batch;
   }
 }
 
@@ -242,39 +156,4 @@ function pickColumns(header: readonly string[], wanted: readonly string[] | unde
   const picked = [...new Set(wanted)].map((name) => index.get(name));
   if (picked.some((i) => i === undefined)) return all;
   return (picked as number[]).sort((a, b) => a - b);
-}
-
-function stripCarriageReturn(row: string[]): void {
-  const last = row[row.length - 1]!;
-  if (last.charCodeAt(last.length - 1) === 13) row[row.length - 1] = last.slice(0, -1);
-}
-
-function raggedRow(block: CsvBlock, index: number, expected: number, found: number): ParseError {
-  const line = lineOfRow(block, index);
-  return new ParseError(
-    `line ${line}: expected ${expected} field${expected === 1 ? '' : 's'} as in the header, found ${found}`,
-    {
-      line,
-      expected,
-      found,
-    },
-  );
-}
-
-/**
- * Tests cells against the null markers; the length check spares a hash
- * lookup for most cells (numbers are longer than `NA`, `null`, `NaN`...).
- */
-class NullMatcher {
-  readonly #values: ReadonlySet<string>;
-  readonly #lengths: boolean[] = [];
-
-  constructor(values: readonly string[]) {
-    this.#values = new Set(values);
-    for (const v of values) this.#lengths[v.length] = true;
-  }
-
-  matches(v: string): boolean {
-    return this.#lengths[v.length] === true && this.#values.has(v);
-  }
 }

@@ -306,3 +306,70 @@ describe('CSV streaming', () => {
     expect(await openCsvSource(file, {}).header()).toEqual(['a', 'b']);
   });
 });
+
+describe('CSV quote-free fast path', () => {
+  // After the first block, chunks without any quote are split by the reader itself rather than
+  // by papaparse: whatever the chunk size, the result must be the same as one parse of the file.
+  const body = (newline: string): string =>
+    ['id,name,amount', '1,a,10', '2,,NA', '', '3,c,', '4,d,40', '5,é€😀,50', '6,f,60'].join(newline);
+  test.each([
+    ['LF', '\n', '\n'],
+    ['LF without final newline', '\n', ''],
+    ['CRLF', '\r\n', '\r\n'],
+    ['CR', '\r', '\r'],
+  ])('%s: same rows at every chunk size', async (_name, newline, end) => {
+    const file = path.join(tmp, `plain-${_name.replaceAll(' ', '-')}.csv`);
+    await writeFile(file, body(newline) + end);
+    const whole = await readAll(openCsvSource(file, {}));
+    expect(whole.rows).toEqual([
+      ['1', 'a', '10'],
+      ['2', null, null],
+      ['3', 'c', null],
+      ['4', 'd', '40'],
+      ['5', 'é€😀', '50'],
+      ['6', 'f', '60'],
+    ]);
+    for (const chunkBytes of [16, 17, 20, 23, 31]) {
+      expect(await readAll(openCsvSource(file, {}, { chunkBytes }))).toEqual(whole);
+      const picked = await readAll(openCsvSource(file, { columns: ['amount', 'id'] }, { chunkBytes }));
+      expect(picked.columns).toEqual(['id', 'amount']);
+      expect(picked.rows).toEqual(whole.rows.map((r) => [r[0], r[2]]));
+    }
+  });
+
+  test('a one-column file keeps a blank line as a null cell', async () => {
+    const file = path.join(tmp, 'plain-one.csv');
+    await writeFile(file, 'x\n1\n\n2\n3\n');
+    for (const chunkBytes of [3, 4, 5, 1024]) {
+      expect((await readAll(openCsvSource(file, {}, { chunkBytes }))).rows).toEqual([
+        ['1'],
+        [null],
+        ['2'],
+        ['3'],
+      ]);
+    }
+  });
+
+  test('names the line of a ragged row inside a quote-free block', async () => {
+    const file = path.join(tmp, 'plain-ragged.csv');
+    const lines = ['a,b,c'];
+    for (let i = 1; i <= 200; i++) lines.push(i === 150 ? '1,2,3,4' : `${i},x,y`);
+    await writeFile(file, lines.join('\n') + '\n');
+    for (const chunkBytes of [64, 100, 1 << 16]) {
+      const err = await parseErrorOf(readAll(openCsvSource(file, {}, { chunkBytes })));
+      expect(err.message).toBe('line 151: expected 3 fields as in the header, found 4');
+    }
+  });
+
+  test('switches between parsed and quote-free blocks within one file', async () => {
+    const file = path.join(tmp, 'plain-mixed.csv');
+    const lines = ['a,b'];
+    for (let i = 1; i <= 300; i++) lines.push(i % 100 === 0 ? `${i},"q,${i}"` : `${i},v${i}`);
+    await writeFile(file, lines.join('\n') + '\n');
+    const { rows } = await readAll(openCsvSource(file, {}, { chunkBytes: 64 }));
+    expect(rows).toHaveLength(300);
+    expect(rows[99]).toEqual(['100', 'q,100']);
+    expect(rows[100]).toEqual(['101', 'v101']);
+    expect(rows).toEqual((await readAll(openCsvSource(file, {}))).rows);
+  });
+});
