@@ -10,7 +10,7 @@
 import type { Aggregation } from '../compute-request.js';
 import { InvalidRequestError } from '../errors.js';
 import type { Batch, ColumnSpec, ColumnType, Scalar, TableSource } from '../types.js';
-import { coerce, TypeTracker } from '../values.js';
+import { coerce, toNumber, TypeTracker } from '../values.js';
 import { assertColumnsExist, ColumnUnion, columnValues } from './columns.js';
 import { mergeGroups, newGroup, planColumn, type ColumnPlan, type Group } from './group-state.js';
 import { compareCells, encodeKey } from './order.js';
@@ -32,11 +32,24 @@ export interface GroupByResult {
   readonly rowsIn: number;
 }
 
-/** Folds batches into groups keyed by their raw cells. */
+/** One level of the key trie: a raw cell of key column `i` to the next level, or to the group at the last key. */
+type KeyLevel = Map<Scalar, KeyLevel | Group>;
+
+/**
+ * Folds batches into groups keyed by their raw cells, through a trie of
+ * Maps with one level per key column: a row costs one lookup per key, with
+ * no key string built. Types are inferred where it is cheapest: key columns
+ * from their distinct cells (each seen once, when its trie entry is made),
+ * value columns from the numbers parsed once per cell for the aggregations.
+ */
 class Grouper {
-  readonly groups = new Map<Scalar | string, Group>();
+  readonly #root: KeyLevel = new Map();
+  /** Every group, in first-seen order. */
+  readonly groups: Group[] = [];
   readonly keyTypes: TypeTracker[];
   readonly valueTypes: TypeTracker[];
+  /** The numbers of the batch's value columns (NaN where a cell is not numeric); reused across batches. */
+  #numbers: Float64Array[];
 
   constructor(
     readonly keys: readonly string[],
@@ -44,33 +57,91 @@ class Grouper {
   ) {
     this.keyTypes = keys.map(() => new TypeTracker());
     this.valueTypes = plans.map(() => new TypeTracker());
+    this.#numbers = plans.map(() => new Float64Array(0));
+  }
+
+  /** The group of a row's key cells, made (and its new cells typed) on first sight. */
+  #group(keyCols: readonly (readonly Scalar[] | undefined)[], r: number): Group {
+    let level = this.#root;
+    const last = keyCols.length - 1;
+    for (let i = 0; ; i++) {
+      const k = keyCols[i]?.[r] ?? null;
+      const next = level.get(k);
+      if (next !== undefined) {
+        if (i === last) return next as Group;
+        level = next as KeyLevel;
+        continue;
+      }
+      this.keyTypes[i]!.observe(k);
+      if (i === last) {
+        const group = newGroup(
+          keyCols.map((col) => col?.[r] ?? null),
+          this.plans,
+        );
+        level.set(k, group);
+        this.groups.push(group);
+        return group;
+      }
+      const child: KeyLevel = new Map();
+      level.set(k, child);
+      level = child;
+    }
+  }
+
+  /**
+   * Parses a value column's cells to numbers once, for both the type
+   * inference and the aggregations; a column that only counts needs neither.
+   */
+  #parse(i: number, col: readonly Scalar[], rows: number): Float64Array | undefined {
+    const plan = this.plans[i]!;
+    if (!(plan.moments || plan.median || plan.minMax || plan.nunique)) return undefined;
+    if (this.#numbers[i]!.length < rows) this.#numbers[i] = new Float64Array(rows);
+    const out = this.#numbers[i]!;
+    let numeric = true;
+    let sample: Scalar = null;
+    for (let r = 0; r < rows; r++) {
+      const v = col[r]!;
+      if (v === null) continue;
+      if (typeof v === 'number') {
+        // Kept as it is for the aggregations; the inference counts only finite numbers as numeric.
+        out[r] = v;
+        if (Number.isFinite(v)) sample = v;
+        else numeric = false;
+        continue;
+      }
+      const x = toNumber(v);
+      if (x === undefined) {
+        numeric = false;
+        out[r] = NaN;
+      } else {
+        out[r] = x;
+        sample = v;
+      }
+    }
+    // Numeric cells all move the inference alike: one stands for the batch.
+    if (numeric) this.valueTypes[i]!.observe(sample);
+    else this.valueTypes[i]!.observeAll(col);
+    return out;
   }
 
   fold(batch: Batch): void {
     const rows = batch.table.numRows();
     const keyCols = this.keys.map((k) => columnValues(batch, k));
     const valueCols = this.plans.map((p) => columnValues(batch, p.column));
-    keyCols.forEach((col, i) => col && this.keyTypes[i]!.observeAll(col));
-    valueCols.forEach((col, i) => col && this.valueTypes[i]!.observeAll(col));
+    const numbers = valueCols.map((col, i) => col && this.#parse(i, col, rows));
     const single = keyCols.length === 1 ? keyCols[0] : undefined;
-    const tuple: Scalar[] = new Array<Scalar>(keyCols.length);
+    const root = this.#root;
     for (let r = 0; r < rows; r++) {
+      // One key: the raw cell is the Map key (the commonest case, kept inline).
       let group: Group | undefined;
-      if (keyCols.length === 1) {
-        // One key: the raw cell itself is the Map key, with no string building per row.
-        const k = single ? single[r]! : null;
-        group = this.groups.get(k);
-        if (group === undefined) this.groups.set(k, (group = newGroup([k], this.plans)));
-      } else {
-        for (let i = 0; i < keyCols.length; i++) tuple[i] = keyCols[i]?.[r] ?? null;
-        const code = encodeKey(tuple);
-        group = this.groups.get(code);
-        if (group === undefined) this.groups.set(code, (group = newGroup([...tuple], this.plans)));
-      }
+      if (keyCols.length === 1) group = root.get(single ? single[r]! : null) as Group | undefined;
+      group ??= this.#group(keyCols, r);
       group.rows++;
       for (let c = 0; c < valueCols.length; c++) {
         const v = valueCols[c]?.[r] ?? null;
-        if (v !== null) group.columns[c]!.add(v, batch.firstRow + r);
+        if (v === null) continue;
+        const nums = numbers[c];
+        group.columns[c]!.add(v, batch.firstRow + r, nums === undefined ? undefined : nums[r]!);
       }
     }
   }
@@ -78,7 +149,7 @@ class Grouper {
   /** Groups re-keyed by typed keys, equal typed keys merged. */
   typedGroups(types: readonly ColumnType[]): Group[] {
     const merged = new Map<string, Group>();
-    for (const group of this.groups.values()) {
+    for (const group of this.groups) {
       const typed = group.keys.map((k, i) => coerce(k, types[i]!));
       const code = encodeKey(typed);
       const existing = merged.get(code);

@@ -68,13 +68,18 @@ export class ColumnState {
   /**
    * Folds one non-null cell.
    *
+   * @param v - the cell
+   * @param row - its 1-based data row, for errors
+   * @param parsed - the cell as a number (NaN for text that is not one) when the caller parsed it already
    * @throws `NonNumericColumnError` when a numeric aggregation meets a non-number
    */
-  add(v: Scalar & {}, row: number): void {
+  add(v: Scalar & {}, row: number, parsed?: number): void {
     this.count++;
     const plan = this.plan;
     if (plan.moments || plan.median || plan.minMax) {
-      const x = typeof v === 'number' ? v : toNumber(v);
+      let x = parsed ?? (typeof v === 'number' ? v : toNumber(v));
+      // A parsed NaN marks text that is not a number; a NaN cell is kept as it is.
+      if (x !== undefined && x !== x && typeof v !== 'number') x = undefined;
       if (x === undefined) {
         if (plan.moments || plan.median) {
           throw new NonNumericColumnError(plan.column, String(v), `data row ${row}`);
