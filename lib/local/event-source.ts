@@ -14,7 +14,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Invoker } from './lambda-invoker.js';
+import type { Invoker } from './invoker.js';
 import type { LocalLogger } from './local-log.js';
 import { succeededIds, toSqsEvent } from './sqs-event.js';
 

@@ -55,6 +55,8 @@ const OFFLINE_FRAMEWORK_ENV: Readonly<Record<string, string>> = {
   SLS_TELEMETRY_DISABLED: '1',
   SLS_NOTIFICATIONS_MODE: 'off',
   SLS_DEPRECATION_DISABLE: '*',
+  // Two lines per request at "notice" cost a synchronous write each; the service logs its own access line.
+  SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL ?? 'warning',
 };
 
 function serverlessBin(serviceDir: string): string {

@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsEventSource } from './event-source.js';
-import { offlineInvoker } from './lambda-invoker.js';
 import type { LocalLogger } from './local-log.js';
 import { startOffline, type OfflineProcess } from './offline.js';
+import { RuntimePool } from './runtime-pool.js';
 import { assertPortFree } from './ports.js';
 import { ensureQueues, type QueueRefs } from './queues.js';
 import type { LocalSettings } from './settings.js';
@@ -20,6 +20,14 @@ import { startLocalSqs, type LocalSqs } from './sqs-server.js';
 export const SERVICE_NAME = 'dataframe-jobs';
 /** The stage serverless-offline runs. */
 export const LOCAL_STAGE = 'local';
+
+/** The worker function as `serverless.yml` declares it (a unit test keeps both in step). */
+export const WORKER_FUNCTION = {
+  key: 'worker',
+  exportName: 'handler',
+  timeoutSeconds: 300,
+  memorySize: 1769,
+} as const;
 
 /** What the stack needs from the service code, injected by the start script. */
 export interface StackHooks {
@@ -67,7 +75,11 @@ export interface StackOptions {
  * They are also set on this process, so that the recovery hook, which uses
  * the service's own configuration, sees the same queue and storage.
  */
-function functionEnv(settings: LocalSettings, sqs: LocalSqs, queues: QueueRefs): Record<string, string> {
+export function functionEnv(
+  settings: LocalSettings,
+  sqs: LocalSqs,
+  queues: QueueRefs,
+): Record<string, string> {
   return {
     HDFS_ROOT: settings.hdfsRoot,
     COMPUTE_QUEUE_URL: queues.jobsUrl,
@@ -76,6 +88,48 @@ function functionEnv(settings: LocalSettings, sqs: LocalSqs, queues: QueueRefs):
     AWS_REGION: settings.region,
     MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
   };
+}
+
+/**
+ * The environment of the worker's runtime processes: what serverless-offline
+ * gives a function of stage `local` (every variable of `provider.environment`
+ * in `serverless.yml`, the Lambda ones, `IS_OFFLINE`), on top of this
+ * process's (AWS credentials, PATH).
+ *
+ * @param base - this process's environment
+ * @param functionVariables - the stack's {@link functionEnv}
+ * @param version - the service version (`package.json`)
+ * @returns the complete environment
+ */
+export function workerRuntimeEnv(
+  base: NodeJS.ProcessEnv,
+  functionVariables: Readonly<Record<string, string>>,
+  version: string,
+): Record<string, string | undefined> {
+  return {
+    ...base,
+    AWS_ACCESS_KEY_ID: base.AWS_ACCESS_KEY_ID || 'local',
+    AWS_SECRET_ACCESS_KEY: base.AWS_SECRET_ACCESS_KEY || 'local',
+    JWT_SECRET: base.JWT_SECRET ?? '',
+    JWT_SECRET_PARAM: '',
+    MAX_QUEUED_JOBS: base.MAX_QUEUED_JOBS ?? '1000',
+    LOG_LEVEL: base.LOG_LEVEL ?? 'INFO',
+    SERVICE_VERSION: version,
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    NODE_OPTIONS: '--enable-source-maps',
+    ...functionVariables,
+    IS_OFFLINE: 'true',
+    AWS_LAMBDA_FUNCTION_NAME: `${SERVICE_NAME}-${LOCAL_STAGE}-${WORKER_FUNCTION.key}`,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(WORKER_FUNCTION.memorySize),
+  };
+}
+
+async function serviceVersion(serviceDir: string): Promise<string> {
+  const pkg = JSON.parse(await readFile(path.join(serviceDir, 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? '0.0.0';
 }
 
 /**
@@ -134,15 +188,32 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     });
     cleanups.push(() => offline.stop());
 
+    // serverless-offline runs the HTTP functions in its process; the worker gets its own (runtime-pool.ts).
+    const workers = new RuntimePool({
+      bundle: path.join(
+        options.serviceDir,
+        '.esbuild',
+        options.buildName,
+        '.build',
+        'functions',
+        'worker.mjs',
+      ),
+      exportName: WORKER_FUNCTION.exportName,
+      functionName: `${SERVICE_NAME}-${LOCAL_STAGE}-${WORKER_FUNCTION.key}`,
+      size: Math.max(1, settings.workerConcurrency),
+      timeoutMs: WORKER_FUNCTION.timeoutSeconds * 1000,
+      memoryMb: WORKER_FUNCTION.memorySize,
+      env: workerRuntimeEnv(process.env, env, await serviceVersion(options.serviceDir)),
+      log,
+    });
+    cleanups.push(() => workers.stop());
+
     const source = new SqsEventSource({
       client,
       queueUrl: queues.jobsUrl,
       queueArn: queues.jobsArn,
       region: settings.region,
-      invoke: offlineInvoker(
-        `http://127.0.0.1:${settings.lambdaPort}`,
-        `${SERVICE_NAME}-${LOCAL_STAGE}-worker`,
-      ),
+      invoke: workers.invoke,
       concurrency: settings.workerConcurrency,
       batchSize: settings.batchSize,
       visibilityTimeout: settings.visibilityTimeout,

@@ -5,7 +5,7 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { SqsEventSource } from '../../lib/local/event-source.js';
-import type { Invoker } from '../../lib/local/lambda-invoker.js';
+import type { Invoker } from '../../lib/local/invoker.js';
 import type { LocalLogger } from '../../lib/local/local-log.js';
 import { ensureQueues, type QueueRefs } from '../../lib/local/queues.js';
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
