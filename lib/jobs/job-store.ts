@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { InputNotFoundError, NotFoundError, OutputExistsError } from '../errors.js';
+import { StateFiles } from '../storage/state-files.js';
 import type { Storage } from '../storage/storage.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { isJobId, TERMINAL_STATUSES, type Job, type JobStatus } from './job.js';
 
-const INTERNAL = { internal: true } as const;
 const LOCK_STALE_MS = 30_000;
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
@@ -39,14 +39,17 @@ const userKey = (sub: string): string => createHash('sha256').update(sub).digest
  * per-user index, names only), `.jobs/idem/<hash>.json` (idempotency keys),
  * `.jobs/locks/<id>` (update locks).
  *
- * Updates are serialised per job with a lock file created exclusively (a
- * hard link that fails if the name exists), so the HTTP cancel and the
- * worker's start can never both win. A lock older than 30 s is taken as
- * left by a dead process and broken.
+ * Updates are serialised per job with a lock file created exclusively
+ * (`O_EXCL`), so the HTTP cancel and the worker's start can never both win.
+ * A lock older than 30 s is taken as left by a dead process and broken.
  */
 export class JobStore {
-  /** @param storage - the shared storage */
-  constructor(readonly storage: Storage) {}
+  readonly #state: StateFiles;
+
+  /** @param storage - the shared storage; the store's files live under its `.jobs/` */
+  constructor(readonly storage: Storage) {
+    this.#state = new StateFiles(storage.root);
+  }
 
   #path(id: string): string {
     return `.jobs/${id}.json`;
@@ -54,12 +57,8 @@ export class JobStore {
 
   /** Stores a new job and indexes it under its submitter. */
   async create(job: Job): Promise<void> {
-    await this.storage.writeAtomic(this.#path(job.job_id), (s) => s.write(JSON.stringify(job)), INTERNAL);
-    await this.storage.writeAtomic(
-      `.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`,
-      (s) => s.write(''),
-      INTERNAL,
-    );
+    await this.#state.write(this.#path(job.job_id), JSON.stringify(job));
+    await this.#state.createMarker(`.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`);
   }
 
   /**
@@ -70,7 +69,7 @@ export class JobStore {
   async get(id: string): Promise<Job> {
     if (!isJobId(id)) throw new NotFoundError(`no job ${JSON.stringify(id.slice(0, 64))}`);
     try {
-      return JSON.parse(await this.storage.readText(this.#path(id), INTERNAL)) as Job;
+      return JSON.parse(await this.#state.read(this.#path(id))) as Job;
     } catch (err) {
       if (err instanceof InputNotFoundError) throw new NotFoundError(`no job ${id}`);
       throw err;
@@ -79,8 +78,8 @@ export class JobStore {
 
   /** Removes a job that was never queued (its enqueue failed), with its index entry. */
   async discard(job: Job): Promise<void> {
-    await this.storage.remove(`.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`, INTERNAL);
-    await this.storage.remove(this.#path(job.job_id), INTERNAL);
+    await this.#state.remove(`.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`);
+    await this.#state.remove(this.#path(job.job_id));
   }
 
   /** Reads a job the caller may see: others' jobs are reported as missing, not forbidden. */
@@ -94,12 +93,13 @@ export class JobStore {
     const lock = `.jobs/locks/${id}`;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.storage.writeAtomic(lock, (s) => s.write(String(Date.now())), INTERNAL);
-        return () => this.storage.remove(lock, INTERNAL);
+        await this.#state.createMarker(lock);
+        return () => this.#state.remove(lock);
       } catch (err) {
         if (!(err instanceof OutputExistsError)) throw err;
-        const since = Number(await this.storage.readText(lock, INTERNAL).catch(() => '0'));
-        if (Date.now() - since > LOCK_STALE_MS) await this.storage.remove(lock, INTERNAL);
+        // A lock that vanished meanwhile reads as stale: the next attempt takes it.
+        const since = await this.#state.modifiedAt(lock).catch(() => 0);
+        if (Date.now() - since > LOCK_STALE_MS) await this.#state.remove(lock);
         else await sleep(Math.min(5 + attempt * 5, 50));
       }
     }
@@ -116,10 +116,7 @@ export class JobStore {
     try {
       const job = await this.get(id);
       await change(job);
-      await this.storage.writeAtomic(this.#path(id), (s) => s.write(JSON.stringify(job)), {
-        ...INTERNAL,
-        overwrite: true,
-      });
+      await this.#state.write(this.#path(id), JSON.stringify(job), { overwrite: true });
       return job;
     } finally {
       await unlock();
@@ -128,10 +125,7 @@ export class JobStore {
 
   /** The caller's jobs, newest first, optionally of one status. */
   async list(sub: string, options: ListOptions): Promise<JobPage> {
-    const ids = (await this.storage.list(`.jobs/users/${userKey(sub)}`, INTERNAL))
-      .filter(isJobId)
-      .sort()
-      .reverse();
+    const ids = (await this.#state.list(`.jobs/users/${userKey(sub)}`)).filter(isJobId).sort().reverse();
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
     const start = after === undefined ? 0 : ids.findIndex((id) => id < after);
     const jobs: Job[] = [];
@@ -147,7 +141,7 @@ export class JobStore {
 
   /** Every job not yet in a terminal state (for recovery at startup). */
   async unfinished(): Promise<Job[]> {
-    const names = await this.storage.list('.jobs', INTERNAL);
+    const names = await this.#state.list('.jobs');
     const jobs: Job[] = [];
     for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
       const job = await this.get(name.slice(0, -5)).catch(() => undefined);
@@ -163,7 +157,7 @@ export class JobStore {
   /** The job created earlier with this idempotency key by this user, within 24 hours. */
   async findByIdempotencyKey(sub: string, key: string): Promise<Job | undefined> {
     try {
-      const entry = JSON.parse(await this.storage.readText(this.#idemPath(sub, key), INTERNAL)) as {
+      const entry = JSON.parse(await this.#state.read(this.#idemPath(sub, key))) as {
         job_id: string;
         at: number;
       };
@@ -177,7 +171,7 @@ export class JobStore {
 
   /** Forgets an idempotency key (its job could not be queued). */
   async releaseIdempotencyKey(sub: string, key: string): Promise<void> {
-    await this.storage.remove(this.#idemPath(sub, key), INTERNAL);
+    await this.#state.remove(this.#idemPath(sub, key));
   }
 
   /**
@@ -190,16 +184,16 @@ export class JobStore {
     const path = this.#idemPath(sub, key);
     const entry = JSON.stringify({ job_id: jobId, at: Date.now() });
     try {
-      await this.storage.writeAtomic(path, (s) => s.write(entry), INTERNAL);
+      await this.#state.write(path, entry);
       return jobId;
     } catch (err) {
       if (!(err instanceof OutputExistsError)) throw err;
-      const existing = JSON.parse(await this.storage.readText(path, INTERNAL)) as {
+      const existing = JSON.parse(await this.#state.read(path)) as {
         job_id: string;
         at: number;
       };
       if (Date.now() - existing.at <= IDEMPOTENCY_TTL_MS) return existing.job_id;
-      await this.storage.writeAtomic(path, (s) => s.write(entry), { ...INTERNAL, overwrite: true });
+      await this.#state.write(path, entry, { overwrite: true });
       return jobId;
     }
   }

@@ -8,6 +8,7 @@ import { secretProvider } from '../auth/secret.js';
 import { loadConfig, type Config } from '../config.js';
 import { JobStore } from '../jobs/job-store.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { Backlog } from '../queue/backlog.js';
 import { createSqsClient, SqsJobQueue, type JobQueue } from '../queue/job-queue.js';
 import { Storage } from '../storage/storage.js';
 
@@ -17,6 +18,8 @@ export interface ServiceDeps {
   readonly storage: Storage;
   readonly store: JobStore;
   readonly queue: JobQueue;
+  /** The admission check's estimate of the waiting jobs (over `queue`). */
+  readonly backlog: Backlog;
   readonly logger: Logger;
   /** The JWT secret (read from SSM once per cold start in the cloud). */
   readonly jwtSecret: () => Promise<string>;
@@ -27,11 +30,13 @@ let shared: ServiceDeps | undefined;
 /** Builds the dependencies from a configuration. */
 export function buildDeps(config: Config): ServiceDeps {
   const storage = new Storage(config.hdfsRoot);
+  const queue = new SqsJobQueue(createSqsClient(config), config.queueUrl);
   return {
     config,
     storage,
     store: new JobStore(storage),
-    queue: new SqsJobQueue(createSqsClient(config), config.queueUrl),
+    queue,
+    backlog: new Backlog(queue),
     logger: createLogger(config.logLevel),
     jwtSecret: secretProvider(config),
   };

@@ -122,7 +122,7 @@ export async function submitJob(
     const earlier = await deps.store.findByIdempotencyKey(principal.sub, key);
     if (earlier) return { job: earlier, created: false };
   }
-  if ((await deps.queue.depth()) >= deps.config.maxQueuedJobs) {
+  if ((await deps.backlog.estimate()) >= deps.config.maxQueuedJobs) {
     throw new TooManyRequestsError('too many jobs are waiting; retry later', RETRY_AFTER_SECONDS);
   }
 
@@ -172,6 +172,7 @@ export async function submitJob(
   }
   try {
     await deps.queue.enqueue(jobId);
+    deps.backlog.noteEnqueued();
   } catch (err) {
     // Nothing was queued: the job must not linger as `queued`, and its key must not stick.
     await deps.store.discard(job);

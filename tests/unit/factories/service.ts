@@ -6,6 +6,7 @@ import { loadConfig } from '../../../lib/config.js';
 import { QueueUnavailableError } from '../../../lib/errors.js';
 import { JobStore } from '../../../lib/jobs/job-store.js';
 import { createLogger } from '../../../lib/log/logger.js';
+import { Backlog } from '../../../lib/queue/backlog.js';
 import type { JobQueue } from '../../../lib/queue/job-queue.js';
 import type { ServiceDeps } from '../../../lib/service/deps.js';
 import { Storage } from '../../../lib/storage/storage.js';
@@ -48,6 +49,8 @@ export async function testService(): Promise<{
     storage,
     store: new JobStore(storage),
     queue,
+    // Read on every submission, so that a test's `queue.waiting` applies at once.
+    backlog: new Backlog(queue, 0),
     logger: createLogger('SILENT'),
     jwtSecret: async () => SECRET,
   };

@@ -1,0 +1,185 @@
+/**
+ * The service's own small files (job documents, indexes, locks) under a
+ * hidden folder of the storage root. Clients can never name these paths
+ * (`Storage.normalize` refuses segments starting with a dot), and every path
+ * here is built by the service from validated ids and hashes, so the
+ * client-path checks of {@link Storage} (realpath walks, symlink checks) are
+ * not repeated on every write: on the submission path they cost more than
+ * the writes themselves.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { InputNotFoundError, OutputExistsError } from '../errors.js';
+import { toStorageError } from './storage.js';
+
+/** A relative state path: a dot-folder, then plain names if any (no `..`, no empty segment). */
+const STATE_PATH = /^\.[a-z]+(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+
+/** Options of {@link StateFiles.write}. */
+export interface StateWriteOptions {
+  /** Replace an existing file (else `OutputExistsError`). */
+  readonly overwrite?: boolean;
+}
+
+/**
+ * Small state files under a storage root: atomic documents, exclusive
+ * markers, reads, lists, removals.
+ *
+ * @example
+ * ```ts
+ * const state = new StateFiles('/srv/hdfs');
+ * await state.write('.jobs/abc.json', '{"status":"queued"}');
+ * await state.createMarker('.jobs/users/0f3a/abc');
+ * ```
+ */
+export class StateFiles {
+  readonly #root: string;
+  /** Folders known to exist: a `mkdir -p` per write showed up in the submission profile. */
+  readonly #folders = new Set<string>();
+
+  /** @param root - the storage root */
+  constructor(root: string) {
+    this.#root = path.resolve(root);
+  }
+
+  #abs(rel: string): string {
+    if (!STATE_PATH.test(rel) || rel.split('/').includes('..')) {
+      // A programming error, never a client's input.
+      throw new Error(`not a state path: ${JSON.stringify(rel)}`);
+    }
+    return path.join(this.#root, ...rel.split('/'));
+  }
+
+  async #ensureFolder(abs: string): Promise<string> {
+    const folder = path.dirname(abs);
+    if (!this.#folders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.#folders.add(folder);
+    }
+    return folder;
+  }
+
+  /** Runs `op`; if its folder was removed meanwhile (ENOENT), recreates it and runs it once more. */
+  async #inFolder<T>(abs: string, op: () => Promise<T>): Promise<T> {
+    await this.#ensureFolder(abs);
+    try {
+      return await op();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.#folders.delete(path.dirname(abs));
+      await this.#ensureFolder(abs);
+      return op();
+    }
+  }
+
+  /**
+   * Writes a document atomically and durably: a temporary file, flushed to
+   * disk, then renamed over the old one (`overwrite`) or hard-linked under
+   * its name, which fails if the name is taken.
+   *
+   * @throws `OutputExistsError` when the file exists and `overwrite` is not set
+   * @throws `StorageError` when the disk is full, read-only or denies access
+   */
+  async write(rel: string, text: string, options: StateWriteOptions = {}): Promise<void> {
+    const abs = this.#abs(rel);
+    const tmp = `${path.join(path.dirname(abs), '.' + path.basename(abs))}.${randomBytes(6).toString('hex')}.tmp`;
+    let published = false;
+    try {
+      await this.#inFolder(abs, async () => {
+        const handle = await open(
+          tmp,
+          fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
+          0o644,
+        );
+        try {
+          await handle.writeFile(text);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      });
+      if (options.overwrite) await rename(tmp, abs);
+      else {
+        await link(tmp, abs);
+        await unlink(tmp);
+      }
+      published = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError(rel);
+      throw toStorageError(err, 'writing service state');
+    } finally {
+      if (!published) await unlink(tmp).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Creates an empty file, failing if it exists: an index entry or a lock.
+   * An empty file has nothing to flush, so no temporary file is needed.
+   *
+   * @throws `OutputExistsError` when it exists
+   * @throws `StorageError` when the disk is full, read-only or denies access
+   */
+  async createMarker(rel: string): Promise<void> {
+    const abs = this.#abs(rel);
+    try {
+      await this.#inFolder(abs, async () => {
+        await (
+          await open(abs, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644)
+        ).close();
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError(rel);
+      throw toStorageError(err, 'writing service state');
+    }
+  }
+
+  /**
+   * Reads a file as UTF-8.
+   *
+   * @throws `InputNotFoundError` when it does not exist
+   */
+  async read(rel: string): Promise<string> {
+    try {
+      return await readFile(this.#abs(rel), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputNotFoundError(rel);
+      throw toStorageError(err, 'reading service state');
+    }
+  }
+
+  /**
+   * Last modification time of a file in epoch ms.
+   *
+   * @throws `InputNotFoundError` when it does not exist
+   */
+  async modifiedAt(rel: string): Promise<number> {
+    try {
+      return (await stat(this.#abs(rel))).mtimeMs;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputNotFoundError(rel);
+      throw toStorageError(err, 'reading service state');
+    }
+  }
+
+  /** Removes a file if present. */
+  async remove(rel: string): Promise<void> {
+    await unlink(this.#abs(rel)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw toStorageError(err, 'removing service state');
+    });
+  }
+
+  /** Names of the files directly in a folder (temporary files excluded; empty if missing). */
+  async list(rel: string): Promise<string[]> {
+    try {
+      const entries = await readdir(this.#abs(rel), { withFileTypes: true });
+      return entries.filter((e) => e.isFile() && !e.name.endsWith('.tmp')).map((e) => e.name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw toStorageError(err, 'listing service state');
+    }
+  }
+}
