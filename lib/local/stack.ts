@@ -10,7 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsEventSource } from './event-source.js';
 import type { LocalLogger } from './local-log.js';
 import { startOffline, type OfflineProcess } from './offline.js';
-import { RuntimePool } from './runtime-pool.js';
+import { RuntimePool, type RuntimePoolOptions } from './runtime-pool.js';
 import { assertPortFree } from './ports.js';
 import { ensureQueues, type QueueRefs } from './queues.js';
 import type { LocalSettings } from './settings.js';
@@ -20,6 +20,9 @@ import { startLocalSqs, type LocalSqs } from './sqs-server.js';
 export const SERVICE_NAME = 'dataframe-jobs';
 /** The stage serverless-offline runs. */
 export const LOCAL_STAGE = 'local';
+
+/** Unix nice value of the local worker processes (see {@link RuntimePoolOptions.nice}). */
+export const WORKER_NICE = 10;
 
 /** The worker function as `serverless.yml` declares it (a unit test keeps both in step). */
 export const WORKER_FUNCTION = {
@@ -203,6 +206,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       size: Math.max(1, settings.workerConcurrency),
       timeoutMs: WORKER_FUNCTION.timeoutSeconds * 1000,
       memoryMb: WORKER_FUNCTION.memorySize,
+      // On one machine the API and the worker share the cores: a burst of submissions is answered
+      // first and waits in the queue, as it would with Lambda's separate capacity.
+      nice: WORKER_NICE,
       env: workerRuntimeEnv(process.env, env, await serviceVersion(options.serviceDir)),
       log,
     });

@@ -14,6 +14,7 @@ export const handler = async (event, context) => {
   if (event.do === 'hang') return new Promise(() => setInterval(() => {}, 1000));
   if (event.do === 'crash') process.exit(3);
   if (event.do === 'sleep') await new Promise((r) => setTimeout(r, event.ms));
+  if (event.do === 'priority') return { priority: (await import('node:os')).getPriority() };
   return { pid: process.pid, name: context.functionName, left: context.getRemainingTimeInMillis() > 0,
            env: process.env.MARK };
 };
@@ -112,6 +113,21 @@ describe('the local runtime pool', () => {
     await utimes(bundle, later, later);
     const after = await p.invoke({});
     expect(before.ok && after.ok && pidOf(before.payload) !== pidOf(after.payload)).toBe(true);
+  });
+
+  test('runs its processes at the niceness it is given', async () => {
+    const p = new RuntimePool({
+      bundle,
+      exportName: 'handler',
+      functionName: 'f',
+      size: 1,
+      timeoutMs: 5000,
+      nice: 7,
+      env: process.env,
+      log,
+    });
+    pools.push(p);
+    expect(await p.invoke({ do: 'priority' })).toEqual({ ok: true, payload: { priority: 7 } });
   });
 
   test('reports a bundle that cannot load', async () => {
