@@ -31,10 +31,25 @@ export interface ColumnPlan {
   readonly median: boolean;
   readonly nunique: boolean;
   readonly minMax: boolean;
+  /**
+   * min/max also track the text and boolean extremes, needed when the column
+   * may turn out text or boolean; not when it is known numeric.
+   */
+  readonly textExtremes: boolean;
 }
 
-/** Builds the plan of one aggregated column. */
-export function planColumn(column: string, aggregations: readonly Aggregation[]): ColumnPlan {
+/**
+ * Builds the plan of one aggregated column.
+ *
+ * @param column - the column's name
+ * @param aggregations - what is asked of it
+ * @param knownType - its type when the format tells it before any row is read (Parquet)
+ */
+export function planColumn(
+  column: string,
+  aggregations: readonly Aggregation[],
+  knownType?: ColumnType,
+): ColumnPlan {
   const has = (...names: Aggregation[]): boolean => names.some((n) => aggregations.includes(n));
   return {
     column,
@@ -43,6 +58,7 @@ export function planColumn(column: string, aggregations: readonly Aggregation[])
     median: has('median'),
     nunique: has('nunique'),
     minMax: has('min', 'max'),
+    textExtremes: has('min', 'max') && knownType !== 'number',
   };
 }
 
@@ -90,7 +106,7 @@ export class ColumnState {
         if (x < this.minNumber) this.minNumber = x;
         if (x > this.maxNumber) this.maxNumber = x;
       }
-      if (plan.minMax) this.#addText(v);
+      if (plan.textExtremes) this.#addText(v);
     }
     this.distinct?.add(v);
   }

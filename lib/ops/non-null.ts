@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { ColumnTable } from 'arquero';
-import type { Batch, ColumnSpec, ColumnType, TableSource, TableWriter } from '../types.js';
+import { ColumnTable } from 'arquero';
+import type { Batch, ColumnSpec, ColumnType, Scalar, TableSource, TableWriter } from '../types.js';
 import { TypeTracker } from '../values.js';
 import { assertColumnsExist, ColumnUnion, columnValues } from './columns.js';
 
@@ -54,29 +54,41 @@ export async function resolveSchema(source: TableSource, rawTextIsEnough: boolea
   return scanSchema(source);
 }
 
-/** Builds (and caches per set of present columns) the arquero filter of a batch. */
-class RowFilter {
-  #cache = new Map<string, string | null>();
-
-  constructor(
-    readonly columns: readonly string[],
-    readonly how: 'all' | 'any',
-  ) {}
-
-  /** The arquero expression for a batch with these columns, or null when no row can pass. */
-  expression(batch: Batch): string | null {
-    const present = this.columns.filter((c) => columnValues(batch, c) !== undefined);
-    const cacheKey = present.join('\u0000');
-    let expr = this.#cache.get(cacheKey);
-    if (expr === undefined) {
-      // A column missing from a batch is null in every row of it.
-      const impossible = this.how === 'all' ? present.length < this.columns.length : present.length === 0;
-      const tests = present.map((c) => `d[${JSON.stringify(c)}] != null`);
-      expr = impossible ? null : `d => ${tests.join(this.how === 'all' ? ' && ' : ' || ')}`;
-      this.#cache.set(cacheKey, expr);
+/**
+ * The rows of a batch that pass, as a new table of plain dense arrays (the
+ * batch itself when every row passes), or null when none does. A plain loop
+ * rather than an arquero filter: arquero would parse the expression for each
+ * batch and leave a filtered view that every writer must materialize again.
+ */
+function keptRows(batch: Batch, columns: readonly string[], how: 'all' | 'any'): ColumnTable | null {
+  const rows = batch.table.numRows();
+  // A column missing from a batch is null in every row of it.
+  const present = columns.map((c) => columnValues(batch, c)).filter((c) => c !== undefined);
+  if (how === 'all' ? present.length < columns.length : present.length === 0) return null;
+  const kept = new Int32Array(rows);
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    let pass = how === 'all';
+    for (let j = 0; j < present.length; j++) {
+      if ((present[j]![r] != null) !== pass) {
+        pass = !pass;
+        break;
+      }
     }
-    return expr;
+    if (pass) kept[n++] = r;
   }
+  if (n === rows) return batch.table;
+  if (n === 0) return null;
+  const names = batch.table.columnNames();
+  // A prototype-less object keeps a column named "__proto__" an ordinary column.
+  const data = Object.create(null) as Record<string, Scalar[]>;
+  for (const name of names) {
+    const from = columnValues(batch, name)!;
+    const to = new Array<Scalar>(n);
+    for (let i = 0; i < n; i++) to[i] = from[kept[i]!]!;
+    data[name] = to;
+  }
+  return new ColumnTable(data, names);
 }
 
 /**
@@ -99,16 +111,14 @@ export async function filterNonNull(
     params.columns,
     schema.map((c) => c.name),
   );
-  const filter = new RowFilter(params.columns, params.how ?? 'all');
+  const how = params.how ?? 'all';
   let rowsIn = 0;
   let rowsOut = 0;
   for await (const batch of source.batches()) {
     rowsIn += batch.table.numRows();
-    const expr = filter.expression(batch);
-    if (expr === null) continue;
-    const kept: ColumnTable = batch.table.filter(expr);
+    const kept = keptRows(batch, params.columns, how);
+    if (kept === null) continue;
     const n = kept.numRows();
-    if (n === 0) continue;
     rowsOut += n;
     await writer.write(kept);
   }

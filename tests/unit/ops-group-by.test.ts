@@ -155,4 +155,32 @@ describe('group_by', () => {
     const { rows } = await computeGroupBy(source, { keys: ['k'] });
     expect(rows.map((r) => r.k)).toEqual(['e', 'é', '\uFFFD', '😀']);
   });
+
+  test('gives the same answers with two keys and with types known before reading (Parquet)', async () => {
+    const k1 = ['a', 'b', 'a', null, 'b', 'a'];
+    const k2 = [true, false, true, true, null, false];
+    const v = [3.5, -1, 10, null, 2, 0];
+    const params = { keys: ['k1', 'k2'], aggregations: { v: ['min', 'max', 'mean', 'count'] as const } };
+    const known = await computeGroupBy(
+      memorySource(
+        [
+          { k1: k1.slice(0, 3), k2: k2.slice(0, 3), v: v.slice(0, 3) },
+          { k1: k1.slice(3), k2: k2.slice(3), v: v.slice(3) },
+        ],
+        {
+          types: { k1: 'string', k2: 'boolean', v: 'number' },
+        },
+      ),
+      params,
+    );
+    const inferred = await computeGroupBy(memorySource([{ k1, k2, v }]), params);
+    expect(known.rows).toEqual(inferred.rows);
+    expect(known.rows).toEqual([
+      { k1: 'a', k2: false, count: 1, v_min: 0, v_max: 0, v_mean: 0, v_count: 1 },
+      { k1: 'a', k2: true, count: 2, v_min: 3.5, v_max: 10, v_mean: 6.75, v_count: 2 },
+      { k1: 'b', k2: false, count: 1, v_min: -1, v_max: -1, v_mean: -1, v_count: 1 },
+      { k1: 'b', k2: null, count: 1, v_min: 2, v_max: 2, v_mean: 2, v_count: 1 },
+      { k1: null, k2: true, count: 1, v_min: null, v_max: null, v_mean: null, v_count: 0 },
+    ]);
+  });
 });
