@@ -11,7 +11,6 @@ import {
   link,
   mkdir,
   open,
-  readdir,
   readFile,
   realpath,
   rename,
@@ -275,21 +274,6 @@ export class Storage {
       return await readFile(real, 'utf8');
     } catch (err) {
       throw toStorageError(err, 'reading a file');
-    }
-  }
-
-  /**
-   * Names of the regular files directly inside folder `rel` (empty when the
-   * folder does not exist), unsorted.
-   */
-  async list(rel: string, options: NormalizeOptions = {}): Promise<string[]> {
-    const normal = this.normalize(rel, options);
-    try {
-      const entries = await readdir(this.#abs(normal), { withFileTypes: true });
-      return entries.filter((e) => e.isFile() && !e.name.endsWith('.tmp')).map((e) => e.name);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw toStorageError(err, 'listing a folder');
     }
   }
 
