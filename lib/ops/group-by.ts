@@ -51,9 +51,15 @@ class Grouper {
   /** The numbers of the batch's value columns (NaN where a cell is not numeric); reused across batches. */
   #numbers: Float64Array[];
 
+  /**
+   * @param keys - the key columns
+   * @param plans - the aggregated columns
+   * @param assumedNumeric - per plan, its numeric type is an assumption to check on every cell
+   */
   constructor(
     readonly keys: readonly string[],
     readonly plans: readonly ColumnPlan[],
+    readonly assumedNumeric: readonly boolean[],
   ) {
     this.keyTypes = keys.map(() => new TypeTracker());
     this.valueTypes = plans.map(() => new TypeTracker());
@@ -120,6 +126,7 @@ class Grouper {
     }
     // Numeric cells all move the inference alike: one stands for the batch.
     if (numeric) this.valueTypes[i]!.observe(sample);
+    else if (this.assumedNumeric[i]) throw new TextSeen();
     else this.valueTypes[i]!.observeAll(col);
     return out;
   }
@@ -160,14 +167,23 @@ class Grouper {
   }
 }
 
+/**
+ * The plans of the aggregated columns. With `optimistic`, a column of
+ * unknown type is planned as numeric (no text extremes for min/max): the
+ * pass is redone without it if a cell turns out not to be a number.
+ */
 function plansOf(
   aggregations: GroupByParams['aggregations'],
   known: ReadonlyMap<string, ColumnType> | undefined,
+  optimistic: boolean,
 ): ColumnPlan[] {
   return Object.entries(aggregations ?? {}).map(([column, aggs]) =>
-    planColumn(column, aggs, known?.get(column)),
+    planColumn(column, aggs, known?.get(column) ?? (optimistic ? 'number' : undefined)),
   );
 }
+
+/** Thrown by an optimistic pass when a column planned as numeric holds text. */
+class TextSeen extends Error {}
 
 function outputSchema(
   keys: readonly string[],
@@ -198,8 +214,37 @@ function outputSchema(
   return schema;
 }
 
+/** The state after one pass over the input. */
+interface Pass {
+  readonly grouper: Grouper;
+  readonly plans: readonly ColumnPlan[];
+  readonly rowsIn: number;
+}
+
+async function groupPass(
+  source: TableSource,
+  params: GroupByParams,
+  known: ReadonlyMap<string, ColumnType> | undefined,
+  header: readonly string[] | undefined,
+  optimistic: boolean,
+): Promise<Pass> {
+  const plans = plansOf(params.aggregations, known, optimistic);
+  const assumed = plans.map((p) => optimistic && p.minMax && known?.get(p.column) === undefined);
+  const grouper = new Grouper(params.keys, plans, assumed);
+  const seen = new ColumnUnion();
+  let rowsIn = 0;
+  for await (const batch of source.batches()) {
+    grouper.fold(batch);
+    if (!header) seen.add(batch);
+    rowsIn += batch.table.numRows();
+  }
+  if (!header) assertColumnsExist([...params.keys, ...plans.map((p) => p.column)], seen.names);
+  return { grouper, plans, rowsIn };
+}
+
 /**
- * Groups the input by `keys` and aggregates, in one streaming pass.
+ * Groups the input by `keys` and aggregates, in one streaming pass (two in the rare
+ * case where a min/max column assumed numeric holds text).
  *
  * @param source - the input
  * @param params - keys, aggregations and ddof
@@ -212,19 +257,18 @@ function outputSchema(
 export async function computeGroupBy(source: TableSource, params: GroupByParams): Promise<GroupByResult> {
   // Known before reading (Parquet): spares min/max the text comparisons of numeric columns.
   const known = await source.knownTypes();
-  const plans = plansOf(params.aggregations, known);
-  const wanted = [...params.keys, ...plans.map((p) => p.column)];
   const header = await source.header();
+  const wanted = [...params.keys, ...Object.keys(params.aggregations ?? {})];
   if (header) assertColumnsExist(wanted, header);
-  const grouper = new Grouper(params.keys, plans);
-  const seen = new ColumnUnion();
-  let rowsIn = 0;
-  for await (const batch of source.batches()) {
-    grouper.fold(batch);
-    if (!header) seen.add(batch);
-    rowsIn += batch.table.numRows();
+  let pass: Pass;
+  try {
+    pass = await groupPass(source, params, known, header, true);
+  } catch (err) {
+    // Rare: a column assumed numeric holds text; its min/max need the text extremes of every cell.
+    if (!(err instanceof TextSeen)) throw err;
+    pass = await groupPass(source, params, known, header, false);
   }
-  if (!header) assertColumnsExist(wanted, seen.names);
+  const { grouper, plans, rowsIn } = pass;
   const keyTypes = params.keys.map((k, i) => known?.get(k) ?? grouper.keyTypes[i]!.type);
   const valueTypes = plans.map((p, i) => known?.get(p.column) ?? grouper.valueTypes[i]!.type);
   const schema = outputSchema(params.keys, keyTypes, plans, valueTypes);

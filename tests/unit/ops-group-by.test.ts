@@ -183,4 +183,26 @@ describe('group_by', () => {
       { k1: null, k2: true, count: 1, v_min: null, v_max: null, v_mean: null, v_count: 0 },
     ]);
   });
+
+  test('min and max of a column that turns out text after numeric batches compare as text', async () => {
+    const source = memorySource([
+      { k: ['a', 'a', 'b'], v: ['10', '9', '5'] },
+      { k: ['a', 'b'], v: ['x', null] },
+    ]);
+    const { rows, schema } = await computeGroupBy(source, {
+      keys: ['k'],
+      aggregations: { v: ['min', 'max', 'count'] },
+    });
+    expect(schema.find((c) => c.name === 'v_min')?.type).toBe('string');
+    expect(rows).toEqual([
+      { k: 'a', count: 3, v_min: '10', v_max: 'x', v_count: 3 },
+      { k: 'b', count: 2, v_min: '5', v_max: '5', v_count: 1 },
+    ]);
+  });
+
+  test('min and max of a boolean text column after the numeric assumption fails', async () => {
+    const source = memorySource([{ k: ['a', 'a'], v: ['true', 'false'] }]);
+    const { rows } = await computeGroupBy(source, { keys: ['k'], aggregations: { v: ['min', 'max'] } });
+    expect(rows).toEqual([{ k: 'a', count: 2, v_min: false, v_max: true }]);
+  });
 });
