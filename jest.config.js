@@ -3,10 +3,14 @@
  * ship ESM only), transpiled by swc without type checking: `npm run typecheck`
  * is the type gate.
  *
- * Two projects: `unit` (fast, no network) and `e2e`, whose global setup starts
- * the real local stack (`scripts/start.ts`) on free loopback ports with a
- * temporary storage, and whose teardown stops it. `npm test` runs both;
- * `npm test -- --selectProjects unit` runs one.
+ * Projects: `unit` (fast, no network), `deploy`, and `e2e`, whose global setup
+ * starts the real local stack (`scripts/start.ts`) on free loopback ports with
+ * a temporary storage, and whose teardown stops it. `npm test` runs these
+ * three; `npm test -- --selectProjects unit` runs one.
+ *
+ * A fourth, `chaos` (tests/chaos: hundreds of jobs, killed stacks, broken
+ * storage), exists only when `CHAOS=1`, as `npm run chaos` sets: it takes
+ * minutes and loads the machine, so `npm test` leaves it out.
  */
 const base = {
   testEnvironment: 'node',
@@ -49,5 +53,16 @@ export default {
       globalTeardown: '<rootDir>/tests/e2e/global-teardown.mjs',
       slowTestThreshold: 30,
     },
+    ...(process.env.CHAOS === '1'
+      ? [
+          {
+            ...base,
+            // Each test starts the stacks it needs; no shared stack.
+            displayName: 'chaos',
+            testMatch: ['<rootDir>/tests/chaos/**/*.test.ts'],
+            slowTestThreshold: 120,
+          },
+        ]
+      : []),
   ],
 };

@@ -1,0 +1,27 @@
+/**
+ * Chaos (`npm run chaos`): the crash scenario of the end-to-end suite at
+ * scale. 300 small jobs are submitted by 10 clients while the worker runs;
+ * after 200 are accepted, every process of the stack is killed with SIGKILL
+ * (submissions still in flight), the stack is started again on the same
+ * storage, and the last 100 jobs are submitted to it. Every accepted job must
+ * end `succeeded` with its exact result, in exactly one output file.
+ */
+import { outputCountProblems, runCrashScenario, summary } from '../e2e/support/crash-scenario.js';
+
+test('finishes all of 300 accepted jobs exactly once, with correct outputs, after a SIGKILL with hundreds in flight', async () => {
+  const report = await runCrashScenario({
+    jobs: 300,
+    killAtAccepted: 200,
+    clients: 10,
+    drainTimeoutMs: 300_000,
+  });
+  process.stdout.write(`crash-hundreds (chaos): ${summary(report)}\n`);
+
+  expect(report.accepted).toHaveLength(300);
+  expect(report.problems).toEqual([]);
+  expect(outputCountProblems(report)).toEqual([]);
+  const pendingAtKill = (report.atKill.queued ?? 0) + (report.atKill.running ?? 0);
+  // Hundreds, not a handful, were waiting or running when the stack died.
+  expect(pendingAtKill).toBeGreaterThanOrEqual(100);
+  expect(report.recovered).toBe(pendingAtKill);
+}, 600_000);
