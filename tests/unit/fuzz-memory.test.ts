@@ -1,0 +1,121 @@
+/**
+ * Memory under hostile inputs. Each case runs in a child process of its own
+ * (tests/unit/support/memory-probe.ts) that streams the input to disk, runs
+ * the engine on it and reports its resident-set high-water mark, so that one
+ * case's garbage never hides in another's figure. Each must end in a result
+ * or a typed error with a stable code — never a raw exception — and take no
+ * more memory than its stated bound.
+ *
+ * `npm test` uses small sizes (a few seconds in all); `npm run fuzz`
+ * (`FUZZ_RUNS` set) the sizes of the issue: a 100 MB single line, 50,000
+ * columns, a million levels of nesting.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ERROR_CODES } from '../../lib/errors.js';
+import type { MemoryCase, ProbeReport } from './support/memory-probe.js';
+
+const run = promisify(execFile);
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PROBE = path.join(REPO_ROOT, 'tests/unit/support/memory-probe.ts');
+const LONG = process.env.FUZZ_RUNS !== undefined;
+const MB = 1024;
+/** The worker's Lambda has 1769 MB (serverless.yml): no single input may take even 1 GB of it. */
+const WORKER_SHARE_KB = 1024 * MB;
+
+/** Runs one case in a fresh process and returns its report. */
+async function probe(c: MemoryCase): Promise<ProbeReport> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--expose-gc', '--no-warnings', '--import', 'tsx', PROBE, JSON.stringify(c)],
+    { cwd: REPO_ROOT, env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 1 << 20, timeout: 170_000 },
+  ).catch((err: { stdout?: string; stderr?: string; message: string }) => ({
+    stdout: `${err.stdout ?? ''}\nPROBE-CRASH ${err.stderr?.slice(-500) ?? err.message}`,
+  }));
+  const line = stdout.split('\n').find((l) => l.startsWith('PROBE'));
+  if (!line?.startsWith('PROBE ')) throw new Error(`${JSON.stringify(c)}: ${line ?? stdout.slice(-500)}`);
+  const report = JSON.parse(line.slice('PROBE '.length)) as ProbeReport;
+  process.stdout.write(
+    `fuzz-memory ${JSON.stringify(c)}: ${report.outcome}, +${Math.round((report.peakKb - report.baselineKb) / MB)} MB peak ` +
+      `over ${Math.round(report.baselineKb / MB)} MB, ${report.ms} ms\n`,
+  );
+  return report;
+}
+
+/** Asserts a stable outcome and a peak growth under `boundKb`. */
+function expectBounded(report: ProbeReport, boundKb: number, outcomes?: readonly string[]): void {
+  expect(['result', ...ERROR_CODES]).toContain(report.outcome);
+  if (outcomes) expect(outcomes).toContain(report.outcome);
+  expect(report.peakKb - report.baselineKb).toBeLessThan(boundKb);
+}
+
+const CASE_TIMEOUT = 180_000;
+
+test(
+  `a CSV of ${LONG ? '50,000' : '10,000'} columns is computed within 64 MB more than the baseline`,
+  async () => {
+    expectBounded(await probe({ kind: 'wide-csv', columns: LONG ? 50_000 : 10_000, rows: 20 }), 64 * MB, [
+      'result',
+    ]);
+  },
+  CASE_TIMEOUT,
+);
+
+const LINE_MB = LONG ? 100 : 8;
+// Small lines: 12 times the line (text decoding, the record, its cells, the output) plus 64 MB of slack.
+// The 100 MB line: under 1 GB, so that the worker's 1769 MB Lambda survives it.
+const LINE_BOUND_KB = LONG ? WORKER_SHARE_KB : (12 * LINE_MB + 64) * MB;
+
+test.each(['csv', 'ndjson', 'json', 'xml'] as const)(
+  `a single ${LINE_MB} MB line of %s ends in a result or a typed error within ${Math.round(LINE_BOUND_KB / MB)} MB`,
+  async (format) => {
+    expectBounded(await probe({ kind: 'long-line', format, megabytes: LINE_MB }), LINE_BOUND_KB);
+  },
+  CASE_TIMEOUT,
+);
+
+test.each(['billion-laughs', 'external-entity'] as const)(
+  'an XML %s bomb is refused with parse_error, expanding nothing (under 16 MB)',
+  async (variant) => {
+    expectBounded(await probe({ kind: 'xml-bomb', variant }), 16 * MB, ['parse_error']);
+  },
+  CASE_TIMEOUT,
+);
+
+test(
+  '200,000 small XML records stream within 96 MB',
+  async () => {
+    expectBounded(await probe({ kind: 'xml-bomb', variant: 'quadratic' }), 96 * MB, ['result']);
+  },
+  CASE_TIMEOUT,
+);
+
+const DEPTH = LONG ? 1_000_000 : 100_000;
+
+test.each(['json', 'ndjson'] as const)(
+  `${DEPTH.toLocaleString('en')} levels of nested arrays in %s end in a typed error or a result within 64 MB`,
+  async (format) => {
+    expectBounded(await probe({ kind: 'deep-json', format, depth: DEPTH }), 64 * MB);
+  },
+  CASE_TIMEOUT,
+);
+
+test(
+  `${DEPTH.toLocaleString('en')} levels of nested XML elements end in a typed error or a result within 64 MB`,
+  async () => {
+    expectBounded(await probe({ kind: 'deep-xml', depth: DEPTH }), 64 * MB);
+  },
+  CASE_TIMEOUT,
+);
+
+test(
+  'a long run of small malformed files leaves the heap where it was (under 2 MB of growth)',
+  async () => {
+    const report = await probe({ kind: 'fuzz-loop', iterations: LONG ? 3000 : 300, seed: 20261129 });
+    expectBounded(report, 64 * MB, ['result']);
+    expect(report.heapGrowthKb).toBeLessThan(2 * MB);
+  },
+  CASE_TIMEOUT,
+);
