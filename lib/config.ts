@@ -22,6 +22,7 @@ const ConfigSchema = z.object({
   AWS_REGION: z.string().min(1).default('us-east-1'),
   MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(1000),
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(3),
+  STORAGE_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(900).default(300),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.string().default('INFO'),
 });
@@ -39,6 +40,11 @@ export interface Config {
   readonly region: string;
   readonly maxQueuedJobs: number;
   readonly maxReceiveCount: number;
+  /**
+   * When the storage cannot even record a job's failure on its last delivery, the job's message is
+   * sent again with this delay instead of going to the dead-letter queue (`STORAGE_RETRY_DELAY_SECONDS`).
+   */
+  readonly storageRetryDelaySeconds: number;
   readonly version: string;
   readonly logLevel: string;
 }
@@ -69,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     region: c.AWS_REGION,
     maxQueuedJobs: c.MAX_QUEUED_JOBS,
     maxReceiveCount: c.MAX_RECEIVE_COUNT,
+    storageRetryDelaySeconds: c.STORAGE_RETRY_DELAY_SECONDS,
     version: c.SERVICE_VERSION,
     logLevel: c.LOG_LEVEL,
   };

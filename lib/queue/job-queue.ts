@@ -13,9 +13,10 @@ export interface JobQueue {
   /**
    * Queues a job id.
    *
+   * @param delaySeconds - keep the message invisible this long first (0..900, SQS's limit)
    * @throws `QueueUnavailableError` when the queue cannot be reached (within ~2 s)
    */
-  enqueue(jobId: string): Promise<void>;
+  enqueue(jobId: string, delaySeconds?: number): Promise<void>;
   /**
    * Messages waiting (not in flight).
    *
@@ -59,10 +60,14 @@ export class SqsJobQueue implements JobQueue {
     readonly queueUrl: string,
   ) {}
 
-  async enqueue(jobId: string): Promise<void> {
+  async enqueue(jobId: string, delaySeconds = 0): Promise<void> {
     try {
       await this.client.send(
-        new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify({ job_id: jobId }) }),
+        new SendMessageCommand({
+          QueueUrl: this.queueUrl,
+          MessageBody: JSON.stringify({ job_id: jobId }),
+          ...(delaySeconds > 0 && { DelaySeconds: Math.min(900, Math.round(delaySeconds)) }),
+        }),
         { abortSignal: AbortSignal.timeout(QUEUE_DEADLINE_MS) },
       );
     } catch {

@@ -50,7 +50,8 @@ function describeUnexpected(err: unknown): { code: string; message: string } {
  * @param body - the message body (`{"job_id"}`)
  * @param receiveCount - SQS `ApproximateReceiveCount` of this delivery
  * @throws `RetryableJobError` for an unexpected or storage failure, so SQS retries it;
- *   on the last allowed delivery the job is first marked `failed`
+ *   on the last allowed delivery the job is first marked `failed` (when the storage cannot
+ *   record even that, the message is re-sent with a delay instead: see `park`)
  * @throws Error for a malformed message (left to the DLQ for inspection); a message whose
  *   job does not exist is acknowledged
  */
@@ -63,6 +64,7 @@ export async function runJobMessage(
   const { job_id: jobId } = JobMessageSchema.parse(JSON.parse(body));
   const { store, logger } = deps;
   let resumed = false;
+  const last = receiveCount >= deps.config.maxReceiveCount;
   let job: Job;
   try {
     job = await store.update(jobId, (current) => {
@@ -73,6 +75,7 @@ export async function runJobMessage(
       current.started_at ??= new Date().toISOString();
     });
   } catch (err) {
+    if (err instanceof StorageError && last) return park(deps, jobId, err);
     if (!(err instanceof NotFoundError)) throw err;
     // A submission whose enqueue timed out after SQS took the message: the client got a 503 and the
     // document was discarded. There is nothing to run, and no retry would find it.
@@ -123,20 +126,45 @@ export async function runJobMessage(
       return;
     }
     const reason = describeUnexpected(err);
-    const last = receiveCount >= deps.config.maxReceiveCount;
     logger.error('job attempt failed', {
       ...log,
       last_attempt: last,
       error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
     });
     if (last) {
-      await fail(deps, jobId, started, {
-        code: reason.code,
-        message: `${reason.message}; gave up after ${job.attempts} attempts`,
-      });
+      try {
+        await fail(deps, jobId, started, {
+          code: reason.code,
+          message: `${reason.message}; gave up after ${job.attempts} attempts`,
+        });
+      } catch (failure) {
+        if (failure instanceof StorageError) return park(deps, jobId, failure);
+        throw failure;
+      }
     }
     throw new RetryableJobError(jobId, job.attempts, err);
   }
+}
+
+/**
+ * The storage cannot record this job's state, even its failure, on its last
+ * delivery: letting the message go to the dead-letter queue would leave the
+ * job `queued` or `running` for ever. The storage is the service's fault, not
+ * the job's, so the message is sent again with a delay (the job runs once the
+ * storage takes writes again; `/health` says `degraded` meanwhile) and this
+ * delivery is acknowledged.
+ *
+ * @throws `QueueUnavailableError` when the message cannot be sent: this
+ *   delivery then fails and SQS dead-letters it
+ */
+async function park(deps: ServiceDeps, jobId: string, cause: StorageError): Promise<void> {
+  const delay = deps.config.storageRetryDelaySeconds;
+  await deps.queue.enqueue(jobId, delay);
+  deps.logger.warn('storage cannot record the job; its message is sent again later', {
+    job_id: jobId,
+    retry_in_s: delay,
+    cause: cause.message,
+  });
 }
 
 async function finish(

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { makeHandler } from '../../functions/compute.js';
 import { makeWorker } from '../../functions/worker.js';
 import { runCompute } from '../../lib/engine.js';
+import { StorageError } from '../../lib/errors.js';
 import type { Job } from '../../lib/jobs/job.js';
+import { JobStore } from '../../lib/jobs/job-store.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
 import type { Compute } from '../../lib/service/run-job.js';
 import { apiEvent, lambdaContext } from './factories/api-event.js';
@@ -135,5 +137,81 @@ describe('worker', () => {
     const res = await makeWorker(() => deps)(sqsEvent(sqsRecord('{"nope":1}', 1, 'x')), lambdaContext());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'x' }]);
     expect(queue.sent).toEqual([]);
+  });
+
+  describe('when the storage cannot record anything', () => {
+    /** A job store on a storage that refuses every write while `full`. */
+    class FullStore extends JobStore {
+      full = false;
+      override async update(id: string, change: (job: Job) => void | Promise<void>): Promise<Job> {
+        if (this.full)
+          throw new StorageError('storage failure while writing service state (ENOSPC)', 'ENOSPC');
+        return super.update(id, change);
+      }
+    }
+    let store: FullStore;
+    let full: ServiceDeps;
+    beforeEach(() => {
+      store = new FullStore(deps.storage);
+      full = { ...deps, store };
+    });
+
+    test('sends the message again with a delay on the last delivery instead of dead-lettering a job it cannot fail', async () => {
+      const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+      store.full = true;
+      const worker = makeWorker(() => full);
+      for (const delivery of [1, 2]) {
+        const res = await worker(sqsEvent(sqsRecord(message(id), delivery, 'r')), lambdaContext());
+        expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'r' }]);
+      }
+      const last = await worker(sqsEvent(sqsRecord(message(id), 3, 'r')), lambdaContext());
+      expect(last.batchItemFailures).toEqual([]);
+      expect(queue.sent.filter((sent) => sent === id)).toHaveLength(2);
+      expect(queue.delays.get(id)).toBe(deps.config.storageRetryDelaySeconds);
+      expect((await job(id)).status).toBe('queued');
+
+      // Space is back: the re-sent message, delivered for the first time, runs the job.
+      store.full = false;
+      const again = await worker(sqsEvent(sqsRecord(message(id), 1, 'r2')), lambdaContext());
+      expect(again.batchItemFailures).toEqual([]);
+      expect(await job(id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    });
+
+    test('parks a job whose output write and failure record both hit the full storage', async () => {
+      const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+      const enospc: Compute = async () => {
+        store.full = true;
+        throw new StorageError('storage failure while writing a file (ENOSPC)', 'ENOSPC');
+      };
+      const res = await makeWorker(() => full, enospc)(
+        sqsEvent(sqsRecord(message(id), 3, 'r')),
+        lambdaContext(),
+      );
+      expect(res.batchItemFailures).toEqual([]);
+      expect(queue.delays.get(id)).toBe(deps.config.storageRetryDelaySeconds);
+      expect((await job(id)).status).toBe('running');
+    });
+
+    test('dead-letters the message when the queue cannot take it back either', async () => {
+      const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+      store.full = true;
+      queue.down = true;
+      const res = await makeWorker(() => full)(sqsEvent(sqsRecord(message(id), 3, 'r')), lambdaContext());
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'r' }]);
+    });
+
+    test('still fails the job with storage_error when only the output could not be written', async () => {
+      const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+      const enospc: Compute = async () => {
+        throw new StorageError('storage failure while writing a file (ENOSPC)', 'ENOSPC');
+      };
+      const res = await makeWorker(() => full, enospc)(
+        sqsEvent(sqsRecord(message(id), 3, 'r')),
+        lambdaContext(),
+      );
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'r' }]);
+      expect(await job(id)).toMatchObject({ status: 'failed', error: { code: 'storage_error' } });
+      expect(queue.delays.has(id)).toBe(false);
+    });
   });
 });

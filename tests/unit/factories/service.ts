@@ -18,9 +18,12 @@ export class MemoryQueue implements JobQueue {
   readonly sent: string[] = [];
   down = false;
   waiting = 0;
-  async enqueue(jobId: string): Promise<void> {
+  /** Delays asked for, by job id (a re-sent job's last one). */
+  readonly delays = new Map<string, number>();
+  async enqueue(jobId: string, delaySeconds = 0): Promise<void> {
     if (this.down) throw new QueueUnavailableError();
     this.sent.push(jobId);
+    if (delaySeconds > 0) this.delays.set(jobId, delaySeconds);
   }
   async depth(): Promise<number> {
     if (this.down) throw new QueueUnavailableError();
