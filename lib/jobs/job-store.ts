@@ -57,8 +57,10 @@ export class JobStore {
 
   /** Stores a new job and indexes it under its submitter. */
   async create(job: Job): Promise<void> {
-    await this.#state.write(this.#path(job.job_id), JSON.stringify(job));
+    // Index entry first: a crash between the two leaves an entry without a document, which the
+    // listing skips, never a document (re-queued by the recovery) that its user cannot list.
     await this.#state.createMarker(`.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`);
+    await this.#state.write(this.#path(job.job_id), JSON.stringify(job));
   }
 
   /**
