@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../config.js';
 import { QueueUnavailableError } from '../errors.js';
+import { SendBatcher, type OutgoingMessage } from './send-batcher.js';
 
 /** What the service needs of a queue. */
 export interface JobQueue {
@@ -58,21 +59,35 @@ export class SqsJobQueue implements JobQueue {
   constructor(
     readonly client: SQSClient,
     readonly queueUrl: string,
-  ) {}
+  ) {
+    this.#batcher = new SendBatcher((messages) => this.#sendBatch(messages));
+  }
 
+  readonly #batcher: SendBatcher;
+
+  /** Sent with the messages of concurrent submissions in one `SendMessageBatch` (see {@link SendBatcher}). */
   async enqueue(jobId: string, delaySeconds = 0): Promise<void> {
     try {
-      await this.client.send(
-        new SendMessageCommand({
-          QueueUrl: this.queueUrl,
-          MessageBody: JSON.stringify({ job_id: jobId }),
-          ...(delaySeconds > 0 && { DelaySeconds: Math.min(900, Math.round(delaySeconds)) }),
-        }),
-        { abortSignal: AbortSignal.timeout(QUEUE_DEADLINE_MS) },
-      );
+      await this.#batcher.send({ body: JSON.stringify({ job_id: jobId }), delaySeconds });
     } catch {
       throw new QueueUnavailableError();
     }
+  }
+
+  async #sendBatch(messages: readonly OutgoingMessage[]): Promise<boolean[]> {
+    const { Successful } = await this.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: this.queueUrl,
+        Entries: messages.map((m, i) => ({
+          Id: String(i),
+          MessageBody: m.body,
+          ...(m.delaySeconds > 0 && { DelaySeconds: Math.min(900, Math.round(m.delaySeconds)) }),
+        })),
+      }),
+      { abortSignal: AbortSignal.timeout(QUEUE_DEADLINE_MS) },
+    );
+    const ok = new Set((Successful ?? []).map((e) => e.Id));
+    return messages.map((_, i) => ok.has(String(i)));
   }
 
   async depth(): Promise<number> {

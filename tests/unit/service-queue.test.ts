@@ -36,6 +36,20 @@ describe('SQS job queue', () => {
     expect(Messages?.map((m) => m.Body)).toEqual(['{"job_id":"0000000001abcdefabcdef"}']);
   });
 
+  test('delivers every message of concurrent submissions, sent together, and holds a delayed one back', async () => {
+    const queue = queueAt(sqs.endpoint, queueUrl);
+    const ids = Array.from({ length: 14 }, (_, i) => `00000000${String(i).padStart(2, '0')}abcdefabcdef`);
+    await Promise.all([...ids.map((id) => queue.enqueue(id)), queue.enqueue('0000000099abcdefabcdef', 30)]);
+    const bodies: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { Messages } = await queue.client.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+      );
+      bodies.push(...(Messages ?? []).map((m) => m.Body!));
+    }
+    expect(bodies.map((b) => (JSON.parse(b) as { job_id: string }).job_id).sort()).toEqual(ids);
+  });
+
   test('reports a stopped queue as queue_unavailable at once', async () => {
     const port = await new Promise<number>((resolve) => {
       const probe = net.createServer().listen(0, '127.0.0.1', () => {
