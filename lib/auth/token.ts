@@ -18,6 +18,8 @@ export interface Principal {
 /** Longest token accepted; bigger ones are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
 const ALGORITHM = 'HS256';
+/** Seconds of clock skew allowed between the token's issuer and this service. */
+const CLOCK_TOLERANCE_S = 5;
 const encoder = new TextEncoder();
 
 /**
@@ -27,8 +29,13 @@ const encoder = new TextEncoder();
  */
 let verifyKey: { secret: string; key: Promise<webcrypto.CryptoKey> } | undefined;
 
+/** Tokens verified with the current secret: a client sends the same token with every request. */
+const VERIFIED_LIMIT = 10_000;
+const verified = new Map<string, { sub: string; exp: number | undefined }>();
+
 function keyFor(secret: string): Promise<webcrypto.CryptoKey> {
   if (verifyKey?.secret !== secret) {
+    verified.clear();
     const key = webcrypto.subtle.importKey(
       'raw',
       encoder.encode(secret),
@@ -89,14 +96,26 @@ export function extractToken(header: string | undefined, bodyField: unknown): st
  */
 export async function verifyToken(token: string, secret: string): Promise<Principal> {
   if (token.length > MAX_TOKEN_LENGTH) throw new UnauthorizedError('the access token is too long', true);
+  const key = keyFor(secret);
+  // A token whose signature was checked is not checked again; its expiry is, on every request.
+  const known = verified.get(token);
+  if (known) {
+    if (known.exp !== undefined && Date.now() / 1000 > known.exp + CLOCK_TOLERANCE_S) {
+      verified.delete(token);
+      throw new UnauthorizedError('the access token has expired', true);
+    }
+    return { sub: known.sub };
+  }
   try {
-    const { payload } = await jwtVerify(token, await keyFor(secret), {
+    const { payload } = await jwtVerify(token, await key, {
       algorithms: [ALGORITHM],
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE_S,
     });
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
       throw new UnauthorizedError('the access token has no valid sub claim', true);
     }
+    if (verified.size >= VERIFIED_LIMIT) verified.delete(verified.keys().next().value!);
+    verified.set(token, { sub: payload.sub, exp: payload.exp });
     return { sub: payload.sub };
   } catch (err) {
     if (err instanceof UnauthorizedError) throw err;
