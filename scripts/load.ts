@@ -249,7 +249,10 @@ async function main(): Promise<void> {
     `accepted      ${tally.accepted.length} jobs in ${submitSeconds.toFixed(1)} s = ` +
       `${(tally.accepted.length / submitSeconds).toFixed(1)} submissions/s`,
   );
-  out(`202 latency   p50 ${ms(percentile(sorted, 50))}, p99 ${ms(percentile(sorted, 99))}`);
+  out(
+    `202 latency   p50 ${ms(percentile(sorted, 50))}, p90 ${ms(percentile(sorted, 90))}, ` +
+      `p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted.at(-1) ?? Number.NaN)}`,
+  );
   out(`refused 429   ${tally.refused}`);
   out(`other errors  ${tally.errors.size === 0 ? 'none' : JSON.stringify(Object.fromEntries(tally.errors))}`);
   if (opts.submitOnly) return;

@@ -84,6 +84,9 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineProc
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || 'local',
     ...OFFLINE_FRAMEWORK_ENV,
     ...options.env,
+    // Every submission makes ~15 file-system calls, one an fsync; libuv's default 4 threads queue
+    // them behind each other under a burst (the HTTP functions all run in this one process).
+    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE || '16',
     PORT: String(options.httpPort),
     LAMBDA_PORT: String(options.lambdaPort),
     ESBUILD_WORK_NAME: options.buildName,
