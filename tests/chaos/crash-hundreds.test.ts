@@ -20,6 +20,7 @@ test('finishes all of 300 accepted jobs exactly once, with correct outputs, afte
   expect(report.accepted).toHaveLength(300);
   expect(report.problems).toEqual([]);
   expect(outputCountProblems(report)).toEqual([]);
+  expect(report.deadLettered).toBe(0);
   const pendingAtKill = (report.atKill.queued ?? 0) + (report.atKill.running ?? 0);
   // Hundreds, not a handful, were waiting or running when the stack died.
   expect(pendingAtKill).toBeGreaterThanOrEqual(100);

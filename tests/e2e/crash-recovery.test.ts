@@ -14,6 +14,7 @@ test('finishes every accepted job exactly once, with a correct output, after a S
   expect(report.accepted).toHaveLength(40);
   expect(report.problems).toEqual([]);
   expect(outputCountProblems(report)).toEqual([]);
+  expect(report.deadLettered).toBe(0);
   // The kill happened with work left: something was still waiting or running.
   expect((report.atKill.queued ?? 0) + (report.atKill.running ?? 0)).toBeGreaterThan(0);
   expect(report.recovered).toBe((report.atKill.queued ?? 0) + (report.atKill.running ?? 0));

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { call, makeToken, type Job } from './client.js';
+import { deadLetters } from './dead-letters.js';
 import {
   listResults,
   outputProblems,
@@ -54,6 +55,8 @@ export interface CrashReport {
    * answers (the status, and the job's own status when found).
    */
   readonly unlisted: Map<string, string>;
+  /** Messages found on the dead-letter queue at the end (none expected: a crash is not a failure). */
+  readonly deadLettered: number;
   /** Problems with accepted jobs' outcomes and outputs; empty when all is right. */
   readonly problems: string[];
   readonly timings: { submitBeforeKillMs: number; restartMs: number; drainMs: number };
@@ -134,6 +137,7 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
         `GET /jobs/${id} → ${res.status}${res.status === 200 ? ` ${(res.body as Job).status}` : ''}`,
       );
     }
+    const deadLettered = (await deadLetters(stack.sqsEndpoint, () => false, 2000)).size;
     const refused = { ...before.refused };
     for (const [status, n] of Object.entries(after.refused))
       refused[Number(status)] = (refused[Number(status)] ?? 0) + n;
@@ -146,6 +150,7 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashRepo
       jobs,
       results,
       unlisted,
+      deadLettered,
       problems: await outputProblems(layout.root, accepted, jobs),
       timings: { submitBeforeKillMs, restartMs, drainMs },
     };
@@ -177,7 +182,7 @@ export function summary(report: CrashReport): string {
   return (
     `accepted ${report.accepted.length}, unanswered at the kill ${report.unanswered}, ` +
     `refused ${JSON.stringify(report.refused)}; on disk at the kill ${JSON.stringify(report.atKill)}; ` +
-    `recovered ${report.recovered}; outputs ${report.results.byJob.size}, temporary leftovers ${report.results.temporary.length}; ` +
+    `recovered ${report.recovered}; dead-lettered ${report.deadLettered}; outputs ${report.results.byJob.size}, temporary leftovers ${report.results.temporary.length}; ` +
     `jobs run more than once ${retried}; submit→kill ${report.timings.submitBeforeKillMs} ms, ` +
     `restart ${report.timings.restartMs} ms, resubmit+drain ${report.timings.drainMs} ms`
   );
