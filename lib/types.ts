@@ -79,8 +79,13 @@ export const DEFAULT_NULL_VALUES: readonly string[] = [
   '<NA>',
 ];
 
-/** Default number of rows per batch. */
-export const DEFAULT_BATCH_SIZE = 16_384;
+/**
+ * Default number of rows per batch. Measured at 1M CSV rows (CPU time, median of 3) after the
+ * reader stopped splitting every cell: 4,096 beat 8,192 and 16,384 (stats 0.76 -> 0.67 s,
+ * non_null 2.1 -> 1.5 s, group_by 0.73 -> 0.57 s against 16,384) with a lower peak RSS: short-lived
+ * batches die young instead of being promoted to the old generation.
+ */
+export const DEFAULT_BATCH_SIZE = 4_096;
 
 /**
  * A readable input: its header when the format carries one, and a stream of
