@@ -1,5 +1,5 @@
 /**
- * A local Lambda runtime: the program each process of a {@link RuntimePool}
+ * A local Lambda runtime: the program each process of a `RuntimePool` (`runtime-pool.ts`)
  * runs. It loads one function's bundle once (a cold start), then runs one
  * invocation at a time for its parent, over the IPC channel, as a warm Lambda
  * execution environment does. It exits when its parent goes away.

@@ -1,5 +1,5 @@
 /**
- * Messages between a {@link RuntimePool} and its runtime processes
+ * Messages between a `RuntimePool` (`runtime-pool.ts`) and its runtime processes
  * (`function-runtime.ts`), over Node's IPC channel.
  *
  * @module

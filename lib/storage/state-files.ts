@@ -3,7 +3,7 @@
  * hidden folder of the storage root. Clients can never name these paths
  * (`Storage.normalize` refuses segments starting with a dot), and every path
  * here is built by the service from validated ids and hashes, so the
- * client-path checks of {@link Storage} (realpath walks, symlink checks) are
+ * client-path checks of `Storage` (realpath walks, symlink checks) are
  * not repeated on every write: on the submission path they cost more than
  * the writes themselves.
  *
