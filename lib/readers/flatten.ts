@@ -1,4 +1,24 @@
+import { ParseError } from '../errors.js';
 import type { Scalar } from '../types.js';
+
+/** Objects nested deeper than this in one record are refused: no real table is that deep. */
+export const MAX_NESTING = 64;
+
+function tooDeep(name: string): ParseError {
+  return new ParseError(
+    `field ${JSON.stringify(name.slice(0, 80))} nests objects or arrays too deeply (over ${MAX_NESTING} levels)`,
+  );
+}
+
+/** An array as its JSON text; a pathologically deep one would overflow the stack. */
+function arrayText(name: string, v: unknown[]): string {
+  try {
+    return JSON.stringify(v);
+  } catch (err) {
+    if (err instanceof RangeError) throw tooDeep(name);
+    throw err;
+  }
+}
 
 /**
  * Flattens a parsed JSON (or XML) value into `[column, scalar]` pairs:
@@ -8,6 +28,8 @@ import type { Scalar } from '../types.js';
  * @param value - a record (plain object)
  * @param prefix - name prefix for nested calls; `''` at the top
  * @param out - pairs are appended here
+ * @param depth - nesting level of `value`, for nested calls
+ * @throws `ParseError` for objects nested over {@link MAX_NESTING} levels, or an array too deep to serialise
  *
  * @example
  * ```ts
@@ -15,17 +37,23 @@ import type { Scalar } from '../types.js';
  * // out: [['a', 1], ['b.c', null], ['d', '[1,2]']]
  * ```
  */
-export function flattenRecord(value: Record<string, unknown>, prefix: string, out: [string, Scalar][]): void {
+export function flattenRecord(
+  value: Record<string, unknown>,
+  prefix: string,
+  out: [string, Scalar][],
+  depth = 0,
+): void {
+  if (depth > MAX_NESTING) throw tooDeep(prefix);
   for (const key of Object.keys(value)) {
     const name = prefix === '' ? key : `${prefix}.${key}`;
     const v = value[key];
     if (v === null || v === undefined) out.push([name, null]);
     else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.push([name, v]);
-    else if (Array.isArray(v)) out.push([name, JSON.stringify(v)]);
+    else if (Array.isArray(v)) out.push([name, arrayText(name, v)]);
     else if (typeof v === 'object') {
       const nested = v as Record<string, unknown>;
       if (Object.keys(nested).length === 0) out.push([name, null]);
-      else flattenRecord(nested, name, out);
+      else flattenRecord(nested, name, out, depth + 1);
     } else out.push([name, String(v)]);
   }
 }

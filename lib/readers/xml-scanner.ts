@@ -63,6 +63,10 @@ export class XmlRecordScanner {
   #recordLine = 0;
   #recordDepth = 0;
   #records = 0; // records completed so far
+  #midToken = false; // the last feed stopped inside a tag, waiting for more text
+  // Chunks without markup, not yet appended: a long text node costs one concatenation, not one per chunk.
+  #pending: string[] = [];
+  #pendingChars = 0;
 
   /** @param options - record tag and size limit */
   constructor(options: ScanOptions) {
@@ -82,6 +86,18 @@ export class XmlRecordScanner {
    *   quote left open, markup where it cannot be, or a record longer than the limit
    */
   feed(chunk: string, out: RawRecord[]): void {
+    if (!this.#midToken && chunk.indexOf('<') === -1) {
+      // Nothing to scan in it: append it later, in one piece (each append and search of a growing
+      // string copied it whole, ~50× a long text node's size in memory).
+      this.#pending.push(chunk);
+      this.#pendingChars += chunk.length;
+      if (this.#buf.length + this.#pendingChars > this.#options.maxRecordChars) {
+        this.#absorbPending();
+        this.#compact();
+      }
+      return;
+    }
+    this.#absorbPending();
     // After #compact, the buffer holds only the open record or the pending token.
     const buf = (this.#buf += chunk);
     if (this.#nextNewline === -1) this.#nextNewline = UNKNOWN;
@@ -89,6 +105,7 @@ export class XmlRecordScanner {
       const lt = buf.indexOf('<', this.#pos);
       if (lt === -1) {
         this.#pos = buf.length;
+        this.#midToken = false;
         break;
       }
       this.#pos = lt;
@@ -97,6 +114,7 @@ export class XmlRecordScanner {
       } catch (err) {
         if (err !== NEED_MORE) throw err;
         this.#pos = lt;
+        this.#midToken = true;
         break;
       }
     }
@@ -109,6 +127,7 @@ export class XmlRecordScanner {
    * @throws `ParseError` for a truncated document or one without a root element
    */
   finish(): void {
+    this.#absorbPending();
     if (this.#buf.indexOf('<', this.#pos) !== -1)
       this.#fail('unexpected end of file inside a tag', this.#pos);
     const depth = this.#names.length;
@@ -119,6 +138,15 @@ export class XmlRecordScanner {
       );
     }
     if (!this.#sawRoot) throw new ParseError('no XML root element found (empty file?)', { line: 1 });
+  }
+
+  /** Appends the deferred chunks; they hold no markup, so scanning resumes after them. */
+  #absorbPending(): void {
+    if (this.#pending.length === 0) return;
+    this.#buf += this.#pending.join('');
+    this.#pos = this.#buf.length;
+    this.#pending = [];
+    this.#pendingChars = 0;
   }
 
   /** Drops what no longer matters: everything before the open record, or before the pending token. */

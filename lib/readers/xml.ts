@@ -20,6 +20,15 @@ import {
 } from '../types.js';
 import { ColumnBuilder } from './column-builder.js';
 import { MAX_RECORD_CHARS, readTextChunks, type ReaderTuning } from './text-chunks.js';
+
+/**
+ * Longest XML record, in characters: 4 Mi, a sixteenth of the other formats' limit. fast-xml-parser
+ * builds each text value one character at a time, ~36 to 80 bytes of memory per character of a
+ * record (an 8 MB text field peaked at +300 to +640 MB), so a longer record is refused with a
+ * `parse_error` naming the limit rather than risking the worker's memory; tabular XML records are
+ * kilobytes.
+ */
+export const XML_MAX_RECORD_CHARS = MAX_RECORD_CHARS / 16;
 import { childrenOf, nameOf, RecordFlattener, TEXT, type OrderedNode } from './xml-fields.js';
 import { XmlRecordScanner, type RawRecord } from './xml-scanner.js';
 
@@ -102,7 +111,7 @@ async function* readXml(file: string, options: ReadOptions, tuning: ReaderTuning
   const builder = new ColumnBuilder();
   const scanner = new XmlRecordScanner({
     ...(options.record_tag !== undefined && { recordTag: options.record_tag }),
-    maxRecordChars: tuning.maxRecordChars ?? MAX_RECORD_CHARS,
+    maxRecordChars: tuning.maxRecordChars ?? XML_MAX_RECORD_CHARS,
   });
   let pending: RawRecord[] = [];
   let parsed = 0; // records pushed so far
