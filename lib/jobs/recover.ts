@@ -3,14 +3,20 @@ import type { JobStore } from './job-store.js';
 
 /**
  * Puts every job left `queued` or `running` back on the queue, so that no
- * accepted job is lost when the stack was killed. Safe to repeat: the
- * worker acknowledges messages of jobs that already ended.
+ * accepted job is lost when the stack was killed, and removes the temporary
+ * files a killed attempt left beside its output. Safe to repeat: the worker
+ * acknowledges messages of jobs that already ended.
  *
  * @returns how many jobs were re-enqueued
  * @throws `QueueUnavailableError` when the queue cannot be reached
  */
 export async function recoverJobs(store: JobStore, queue: JobQueue): Promise<number> {
   const jobs = await store.unfinished();
-  for (const job of jobs) await queue.enqueue(job.job_id);
+  for (const job of jobs) {
+    // Before the job is queued again: afterwards a new attempt may be writing its own.
+    // Best effort: a leftover costs disk space, never correctness, and must not stop the recovery.
+    await store.storage.removeTemporaries(job.output).catch(() => undefined);
+    await queue.enqueue(job.job_id);
+  }
   return jobs.length;
 }

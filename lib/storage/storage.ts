@@ -11,6 +11,7 @@ import {
   link,
   mkdir,
   open,
+  readdir,
   readFile,
   realpath,
   rename,
@@ -275,6 +276,38 @@ export class Storage {
     } catch (err) {
       throw toStorageError(err, 'reading a file');
     }
+  }
+
+  /**
+   * Removes the temporary files an interrupted {@link Storage.writeAtomic} of
+   * `rel` left in its folder (a process killed between creating and
+   * publishing). Only names of the form `.<name>.<hex>.tmp` are touched.
+   *
+   * @returns how many were removed
+   * @throws `InvalidPathError` for an unsafe path
+   */
+  async removeTemporaries(rel: string, options: NormalizeOptions = {}): Promise<number> {
+    const normal = this.normalize(rel, options);
+    const folder = path.dirname(this.#abs(normal));
+    const prefix = `.${path.posix.basename(normal)}.`;
+    let names: string[];
+    try {
+      await this.#assertInside(await realpath(folder), rel);
+      names = await readdir(folder);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return 0;
+      throw toStorageError(err, 'listing a folder');
+    }
+    const leftovers = names.filter(
+      (n) => n.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(n.slice(prefix.length)),
+    );
+    for (const name of leftovers) {
+      await unlink(path.join(folder, name)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw toStorageError(err, 'removing a temporary file');
+      });
+    }
+    return leftovers.length;
   }
 
   /** Removes a file if present (service state only: outputs are never deleted by the service). */
