@@ -1,7 +1,7 @@
 /**
  * Child process of the benchmark: runs one computation with the engine and
  * prints `{ms, rss_mb, rows_out}` as JSON. Alone in its process, so its peak
- * RSS is the operation's (plus Node's and the modules' own, about 60 MB).
+ * RSS is the operation's (plus Node's and the modules' own memory).
  */
 import path from 'node:path';
 import type { ComputeRequest } from '../lib/compute-request.js';
