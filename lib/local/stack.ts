@@ -10,7 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsEventSource } from './event-source.js';
 import type { LocalLogger } from './local-log.js';
 import { startOffline, type OfflineProcess } from './offline.js';
-import { RuntimePool, type RuntimePoolOptions } from './runtime-pool.js';
+import { RuntimePool } from './runtime-pool.js';
 import { assertPortFree } from './ports.js';
 import { ensureQueues, type QueueRefs } from './queues.js';
 import type { LocalSettings } from './settings.js';
@@ -21,7 +21,7 @@ export const SERVICE_NAME = 'dataframe-jobs';
 /** The stage serverless-offline runs. */
 export const LOCAL_STAGE = 'local';
 
-/** Unix nice value of the local worker processes (see {@link RuntimePoolOptions.nice}). */
+/** Unix nice value of the local worker processes (see `RuntimePoolOptions.nice`). */
 export const WORKER_NICE = 10;
 
 /** The worker function as `serverless.yml` declares it (a unit test keeps both in step). */
