@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InputNotFoundError, NotFoundError, OutputExistsError } from '../errors.js';
+import { lockOwner, ownerIsDead } from '../storage/lock-owner.js';
 import { StateFiles } from '../storage/state-files.js';
 import type { Storage } from '../storage/storage.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -41,7 +42,8 @@ const userKey = (sub: string): string => createHash('sha256').update(sub).digest
  *
  * Updates are serialised per job with a lock file created exclusively
  * (`O_EXCL`), so the HTTP cancel and the worker's start can never both win.
- * A lock older than 30 s is taken as left by a dead process and broken.
+ * A lock whose holder is a dead process of this host, or older than 30 s,
+ * is taken as left by a crash and broken.
  */
 export class JobStore {
   readonly #state: StateFiles;
@@ -91,17 +93,28 @@ export class JobStore {
     return job;
   }
 
+  /**
+   * A lock is stale when its holder is provably dead (a process of this host
+   * killed mid-update: recovery after a crash should not wait), or older than
+   * 30 s (a holder elsewhere). A lock that vanished meanwhile reads as stale:
+   * the next attempt takes it.
+   */
+  async #isStale(lock: string): Promise<boolean> {
+    const holder = await this.#state.read(lock).catch(() => undefined);
+    if (holder === undefined || ownerIsDead(holder)) return true;
+    const since = await this.#state.modifiedAt(lock).catch(() => 0);
+    return Date.now() - since > LOCK_STALE_MS;
+  }
+
   async #lock(id: string): Promise<() => Promise<void>> {
     const lock = `.jobs/locks/${id}`;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#state.createMarker(lock);
+        await this.#state.createMarker(lock, lockOwner());
         return () => this.#state.remove(lock);
       } catch (err) {
         if (!(err instanceof OutputExistsError)) throw err;
-        // A lock that vanished meanwhile reads as stale: the next attempt takes it.
-        const since = await this.#state.modifiedAt(lock).catch(() => 0);
-        if (Date.now() - since > LOCK_STALE_MS) await this.#state.remove(lock);
+        if (await this.#isStale(lock)) await this.#state.remove(lock);
         else await sleep(Math.min(5 + attempt * 5, 50));
       }
     }

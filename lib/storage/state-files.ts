@@ -117,19 +117,28 @@ export class StateFiles {
   }
 
   /**
-   * Creates an empty file, failing if it exists: an index entry or a lock.
-   * An empty file has nothing to flush, so no temporary file is needed.
+   * Creates a file, failing if it exists: an index entry (empty) or a lock
+   * (naming its holder). It is not flushed: its existence is what matters,
+   * and a reader must accept it empty, as it is for an instant after creation.
    *
+   * @param text - optional content, written after the exclusive creation
    * @throws `OutputExistsError` when it exists
    * @throws `StorageError` when the disk is full, read-only or denies access
    */
-  async createMarker(rel: string): Promise<void> {
+  async createMarker(rel: string, text = ''): Promise<void> {
     const abs = this.#abs(rel);
     try {
       await this.#inFolder(abs, async () => {
-        await (
-          await open(abs, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644)
-        ).close();
+        const handle = await open(
+          abs,
+          fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
+          0o644,
+        );
+        try {
+          if (text) await handle.writeFile(text);
+        } finally {
+          await handle.close();
+        }
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError(rel);

@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { makeHandler } from '../../functions/compute.js';
 import { makeHandlers } from '../../functions/jobs.js';
 import { makeWorker } from '../../functions/worker.js';
@@ -8,6 +10,7 @@ import { recoverJobs } from '../../lib/jobs/recover.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
 import { preferredWait } from '../../lib/service/wait.js';
 import { apiEvent, lambdaContext } from './factories/api-event.js';
+import { deadProcessLock } from './factories/dead-process.js';
 import type { MemoryQueue } from './factories/service.js';
 import { testService, tokenFor } from './factories/service.js';
 import { sqsEvent, sqsRecord } from './factories/sqs-event.js';
@@ -91,12 +94,41 @@ describe('job store', () => {
     }
   });
 
-  test('breaks a lock left by a dead process after 30 seconds', async () => {
+  const lockPath = (id: string) => path.join(deps.storage.root, '.jobs/locks', id);
+
+  test('breaks a lock older than 30 seconds whose holder it cannot identify', async () => {
     const { body } = await submit(STATS);
-    const stale = String(Date.now() - 60_000);
-    await deps.storage.writeAtomic(`.jobs/locks/${body.job_id}`, (s) => s.write(stale), { internal: true });
+    await mkdir(path.dirname(lockPath(body.job_id)), { recursive: true });
+    await writeFile(lockPath(body.job_id), 'held on another machine 42');
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await utimes(lockPath(body.job_id), minuteAgo, minuteAgo);
     const job = await deps.store.update(body.job_id, (j) => transition(j, 'cancelled'));
     expect(job.status).toBe('cancelled');
+  });
+
+  test('breaks at once a fresh lock whose holder, a process of this machine, is dead', async () => {
+    const { body } = await submit(STATS);
+    const holder = await deadProcessLock();
+    await mkdir(path.dirname(lockPath(body.job_id)), { recursive: true });
+    await writeFile(lockPath(body.job_id), holder);
+    const started = Date.now();
+    const job = await deps.store.update(body.job_id, (j) => transition(j, 'cancelled'));
+    expect(job.status).toBe('cancelled');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('waits for a fresh lock whose holder is alive, then takes it when released', async () => {
+    const { body } = await submit(STATS);
+    await mkdir(path.dirname(lockPath(body.job_id)), { recursive: true });
+    await writeFile(lockPath(body.job_id), 'held on another machine 42');
+    let done = false;
+    const update = deps.store
+      .update(body.job_id, (j) => transition(j, 'cancelled'))
+      .finally(() => (done = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false);
+    await rm(lockPath(body.job_id));
+    expect((await update).status).toBe('cancelled');
   });
 
   test('puts every queued or running job back on the queue at startup, and no finished one', async () => {

@@ -71,6 +71,9 @@ async function statusesOnDisk(root: string): Promise<Record<string, number>> {
     const status = doc.status ?? 'unknown';
     counts[status] = (counts[status] ?? 0) + 1;
   }
+  // Update locks the kill left held: each must be broken at restart without waiting for it to age.
+  const locks = (await readdir(path.join(folder, 'locks')).catch(() => [])).length;
+  if (locks) counts.locks = locks;
   return counts;
 }
 
