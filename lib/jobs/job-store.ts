@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InputNotFoundError, NotFoundError, OutputExistsError } from '../errors.js';
-import { lockOwner, ownerIsDead } from '../storage/lock-owner.js';
+import { FileLocks } from '../storage/file-lock.js';
 import { StateFiles } from '../storage/state-files.js';
 import type { Storage } from '../storage/storage.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -31,7 +31,6 @@ export interface ListOptions {
   readonly cursor?: string;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const userKey = (sub: string): string => createHash('sha256').update(sub).digest('hex').slice(0, 32);
 
 /**
@@ -47,10 +46,12 @@ const userKey = (sub: string): string => createHash('sha256').update(sub).digest
  */
 export class JobStore {
   readonly #state: StateFiles;
+  readonly #locks: FileLocks;
 
   /** @param storage - the shared storage; the store's files live under its `.jobs/` */
   constructor(readonly storage: Storage) {
     this.#state = new StateFiles(storage.root);
+    this.#locks = new FileLocks(this.#state, { staleMs: LOCK_STALE_MS });
   }
 
   #path(id: string): string {
@@ -94,40 +95,13 @@ export class JobStore {
   }
 
   /**
-   * A lock is stale when its holder is provably dead (a process of this host
-   * killed mid-update: recovery after a crash should not wait), or older than
-   * 30 s (a holder elsewhere). A lock that vanished meanwhile reads as stale:
-   * the next attempt takes it.
-   */
-  async #isStale(lock: string): Promise<boolean> {
-    const holder = await this.#state.read(lock).catch(() => undefined);
-    if (holder === undefined || ownerIsDead(holder)) return true;
-    const since = await this.#state.modifiedAt(lock).catch(() => 0);
-    return Date.now() - since > LOCK_STALE_MS;
-  }
-
-  async #lock(id: string): Promise<() => Promise<void>> {
-    const lock = `.jobs/locks/${id}`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.#state.createMarker(lock, lockOwner());
-        return () => this.#state.remove(lock);
-      } catch (err) {
-        if (!(err instanceof OutputExistsError)) throw err;
-        if (await this.#isStale(lock)) await this.#state.remove(lock);
-        else await sleep(Math.min(5 + attempt * 5, 50));
-      }
-    }
-  }
-
-  /**
    * Changes a job under its lock: `change` gets the current document and
    * may throw (e.g. a forbidden transition) to leave it untouched.
    *
    * @returns the job as stored afterwards
    */
   async update(id: string, change: (job: Job) => void | Promise<void>): Promise<Job> {
-    const unlock = await this.#lock(id);
+    const unlock = await this.#locks.acquire(`.jobs/locks/${id}`);
     try {
       const job = await this.get(id);
       await change(job);

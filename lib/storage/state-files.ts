@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { InputNotFoundError, OutputExistsError } from '../errors.js';
 import { toStorageError } from './storage.js';
@@ -23,6 +23,13 @@ const STATE_PATH = /^\.[a-z]+(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 export interface StateWriteOptions {
   /** Replace an existing file (else `OutputExistsError`). */
   readonly overwrite?: boolean;
+}
+
+/** A file as {@link StateFiles.snapshot} saw it. */
+export interface StateFileSnapshot {
+  readonly ino: number;
+  readonly mtimeMs: number;
+  readonly text: string;
 }
 
 /**
@@ -161,15 +168,23 @@ export class StateFiles {
   }
 
   /**
-   * Last modification time of a file in epoch ms.
+   * What a small file is now: its inode, modification time and text, read
+   * through one open handle so that the three describe the same file.
    *
-   * @throws `InputNotFoundError` when it does not exist
+   * @returns undefined when it does not exist
+   * @throws `StorageError` when the storage denies access
    */
-  async modifiedAt(rel: string): Promise<number> {
+  async snapshot(rel: string): Promise<StateFileSnapshot | undefined> {
     try {
-      return (await stat(this.#abs(rel))).mtimeMs;
+      const handle = await open(this.#abs(rel), fsConstants.O_RDONLY);
+      try {
+        const { ino, mtimeMs } = await handle.stat();
+        return { ino, mtimeMs, text: await handle.readFile('utf8') };
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputNotFoundError(rel);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw toStorageError(err, 'reading service state');
     }
   }

@@ -23,14 +23,18 @@ describe('the service state files', () => {
     expect(await readdir(path.join(root, '.jobs'))).toEqual(['a.json']);
   });
 
-  test('create a marker exclusively and report its age', async () => {
-    await state.createMarker('.jobs/locks/j1');
-    await expect(state.createMarker('.jobs/locks/j1')).rejects.toBeInstanceOf(OutputExistsError);
-    expect((await stat(path.join(root, '.jobs/locks/j1'))).size).toBe(0);
-    expect(Math.abs((await state.modifiedAt('.jobs/locks/j1')) - Date.now())).toBeLessThan(5000);
+  test('create a marker exclusively, with or without text, and describe it by inode, age and text', async () => {
+    await state.createMarker('.jobs/users/u1/j1');
+    await expect(state.createMarker('.jobs/users/u1/j1')).rejects.toBeInstanceOf(OutputExistsError);
+    expect((await stat(path.join(root, '.jobs/users/u1/j1'))).size).toBe(0);
+    await state.createMarker('.jobs/locks/j1', 'holder 42');
+    const seen = await state.snapshot('.jobs/locks/j1');
+    expect(seen?.text).toBe('holder 42');
+    expect(seen?.ino).toBe((await stat(path.join(root, '.jobs/locks/j1'))).ino);
+    expect(Math.abs(seen!.mtimeMs - Date.now())).toBeLessThan(5000);
     await state.remove('.jobs/locks/j1');
     await state.remove('.jobs/locks/j1');
-    await expect(state.modifiedAt('.jobs/locks/j1')).rejects.toBeInstanceOf(InputNotFoundError);
+    expect(await state.snapshot('.jobs/locks/j1')).toBeUndefined();
   });
 
   test('recreate a folder removed behind their back', async () => {
