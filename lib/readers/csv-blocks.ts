@@ -70,7 +70,8 @@ export async function* csvBlocks(
   let parser: Papa.Parser | undefined;
   let sampleTarget = SAMPLE_CHARS;
   // Parse again only once the carried text has doubled, so that one long
-  // record costs linear time rather than one re-parse per chunk.
+  // record costs linear time rather than one re-parse per chunk; and once it
+  // passes the record limit, so that doubling cannot step over the limit.
   let nextAttempt = 0;
   let line = 1;
   // The first block is always parsed: it holds the header row.
@@ -87,7 +88,7 @@ export async function* csvBlocks(
         const cut = eof ? text.length : text.lastIndexOf(dialect.newline) + 1;
         if (cut === 0) {
           if (text.length > maxRecordChars) throw endlessRecord(line, maxRecordChars);
-          nextAttempt = text.length * 2;
+          nextAttempt = Math.min(text.length * 2, maxRecordChars + 1);
           continue;
         }
         nextAttempt = 0;
@@ -102,7 +103,7 @@ export async function* csvBlocks(
         dialect = detectDialect(text, eof, delimiter);
         if (dialect === undefined) {
           if (text.length > maxRecordChars) throw endlessRecord(line, maxRecordChars);
-          sampleTarget = text.length * 2;
+          sampleTarget = Math.min(text.length * 2, maxRecordChars + 1);
           continue;
         }
         parser = new Papa.Parser({ delimiter: dialect.delimiter, newline: dialect.newline, quoteChar: '"' });
@@ -121,7 +122,7 @@ export async function* csvBlocks(
       checkQuoteErrors(result.errors, eof ? Infinity : rows.length, block);
       if (!eof && rows.length === 0) {
         if (text.length > maxRecordChars) throw endlessRecord(line, maxRecordChars);
-        nextAttempt = text.length * 2;
+        nextAttempt = Math.min(text.length * 2, maxRecordChars + 1);
         continue;
       }
       nextAttempt = 0;

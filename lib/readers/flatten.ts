@@ -10,14 +10,23 @@ function tooDeep(name: string): ParseError {
   );
 }
 
-/** An array as its JSON text; a pathologically deep one would overflow the stack. */
-function arrayText(name: string, v: unknown[]): string {
-  try {
-    return JSON.stringify(v);
-  } catch (err) {
-    if (err instanceof RangeError) throw tooDeep(name);
-    throw err;
-  }
+/** Whether a value inside an array, at nesting `level` (the record is 0), goes over {@link MAX_NESTING}. */
+function nestsTooDeep(v: unknown, level: number): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (level > MAX_NESTING) return true;
+  const items = Array.isArray(v) ? v : Object.values(v);
+  for (const item of items) if (nestsTooDeep(item, level + 1)) return true;
+  return false;
+}
+
+/**
+ * An array as its JSON text. Arrays obey the same depth limit as objects, so
+ * that a record is accepted or refused alike whatever its size (the readers
+ * check long texts before parsing them).
+ */
+function arrayText(name: string, v: unknown[], level: number): string {
+  if (nestsTooDeep(v, level)) throw tooDeep(name);
+  return JSON.stringify(v);
 }
 
 /**
@@ -29,7 +38,7 @@ function arrayText(name: string, v: unknown[]): string {
  * @param prefix - name prefix for nested calls; `''` at the top
  * @param out - pairs are appended here
  * @param depth - nesting level of `value`, for nested calls
- * @throws `ParseError` for objects nested over {@link MAX_NESTING} levels, or an array too deep to serialise
+ * @throws `ParseError` for objects or arrays nested over {@link MAX_NESTING} levels
  *
  * @example
  * ```ts
@@ -49,9 +58,10 @@ export function flattenRecord(
     const v = value[key];
     if (v === null || v === undefined) out.push([name, null]);
     else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.push([name, v]);
-    else if (Array.isArray(v)) out.push([name, arrayText(name, v)]);
+    else if (Array.isArray(v)) out.push([name, arrayText(name, v, depth + 1)]);
     else if (typeof v === 'object') {
       const nested = v as Record<string, unknown>;
+      if (depth >= MAX_NESTING) throw tooDeep(name);
       if (Object.keys(nested).length === 0) out.push([name, null]);
       else flattenRecord(nested, name, out, depth + 1);
     } else out.push([name, String(v)]);

@@ -14,9 +14,16 @@ import {
   type ReadOptions,
   type TableSource,
 } from '../types.js';
-import { isRecord, jsonErrorOffset, jsonReason, notARecord, RecordBatcher } from './json-records.js';
+import {
+  checkNesting,
+  isRecord,
+  jsonErrorOffset,
+  jsonReason,
+  notARecord,
+  RecordBatcher,
+} from './json-records.js';
 import { JsonText, lastRecordSeparator, splitElements } from './json-scanner.js';
-import { countChar, readTextChunks, type ReaderTuning } from './text-chunks.js';
+import { countChar, MAX_RECORD_CHARS, readTextChunks, type ReaderTuning } from './text-chunks.js';
 
 const QUOTE = 34;
 const COMMA = 44;
@@ -61,6 +68,8 @@ export function openJsonSource(file: string, options: ReadOptions, tuning: Reade
 interface Pass {
   readonly text: JsonText;
   readonly batcher: RecordBatcher;
+  /** Longest record (or other member value) carried over unfinished, in characters. */
+  readonly maxRecordChars: number;
   records: number;
 }
 
@@ -69,6 +78,7 @@ async function* readJson(file: string, options: ReadOptions, tuning: ReaderTunin
   const pass: Pass = {
     text: new JsonText(chunks),
     batcher: new RecordBatcher(options.batch_size ?? DEFAULT_BATCH_SIZE),
+    maxRecordChars: tuning.maxRecordChars ?? MAX_RECORD_CHARS,
     records: 0,
   };
   const { text } = pass;
@@ -105,7 +115,7 @@ async function* readWrapper(pass: Pass): AsyncGenerator<Batch> {
   else {
     for (;;) {
       if (c !== QUOTE) throw unexpected(text, 'a key (a quoted string)');
-      const key = await text.readString();
+      const key = await text.readString(pass.maxRecordChars);
       if ((await text.peek()) !== COLON) throw unexpected(text, "':' after the key");
       text.pos++;
       c = await text.peek();
@@ -120,7 +130,7 @@ async function* readWrapper(pass: Pass): AsyncGenerator<Batch> {
         found = key;
         text.pos++;
         yield* readRecords(pass);
-      } else await skipValue(text);
+      } else await skipValue(pass);
       c = await text.peek();
       if (c === COMMA) {
         text.pos++;
@@ -139,18 +149,23 @@ async function* readWrapper(pass: Pass): AsyncGenerator<Batch> {
 }
 
 /** Skips a member value that is not the records array, checking that it is valid JSON. */
-async function skipValue(text: JsonText): Promise<void> {
+async function skipValue(pass: Pass): Promise<void> {
+  const { text } = pass;
   const line = text.line;
   text.depth = 0;
   let start = text.pos;
   let end = text.scanToSeparator();
   while (end === -1) {
-    if (!(await text.fill(start))) throw endOfFile(text, 'inside a value');
+    if (text.buf.length - start > pass.maxRecordChars)
+      throw tooLong(pass, 'a value of the JSON object', line);
+    if (!(await text.fill(start, pass.maxRecordChars))) throw endOfFile(text, 'inside a value');
     start = 0;
     end = text.scanToSeparator();
   }
+  const value = text.buf.slice(start, end);
+  checkNesting(value, line, 'a value of the JSON object');
   try {
-    JSON.parse(text.buf.slice(start, end));
+    JSON.parse(value);
   } catch (err) {
     throw new ParseError(`line ${line}: invalid JSON: ${jsonReason(err)}`, { line });
   }
@@ -174,6 +189,8 @@ async function* readRecords(pass: Pass): AsyncGenerator<Batch> {
       fresh = false;
       const cut = lastRecordSeparator(text.buf, start);
       const stretch = cut === -1 ? '' : text.buf.slice(start, cut);
+      // A wrong guess still starts at a record boundary: nesting counted in it is real.
+      if (cut !== -1) checkNesting(stretch, startLine, 'a record');
       const values = cut === -1 ? undefined : tryParseArray(stretch);
       if (values !== undefined) {
         yield* addRecords(pass, values, stretch, startLine);
@@ -194,7 +211,12 @@ async function* readRecords(pass: Pass): AsyncGenerator<Batch> {
         lastComma = -1;
         afterComma = true;
       }
-      if (!(await text.fill(start))) throw endOfFile(text, 'before the array of records is closed');
+      if (text.buf.length - start > pass.maxRecordChars) {
+        throw tooLong(pass, `record ${pass.records + 1}`, startLine);
+      }
+      if (!(await text.fill(start, pass.maxRecordChars))) {
+        throw endOfFile(text, 'before the array of records is closed');
+      }
       start = 0;
       fresh = true;
       continue;
@@ -230,6 +252,7 @@ async function* parseStretch(
   line: number,
   last: boolean,
 ): AsyncGenerator<Batch> {
+  checkNesting(stretch, line, 'a record');
   let values: unknown[];
   try {
     values = JSON.parse(`[${stretch}]`) as unknown[];
@@ -305,6 +328,10 @@ function locateBadRecord(
 function unexpected(text: JsonText, expected: string): ParseError {
   const c = text.pos < text.buf.length ? JSON.stringify(text.buf[text.pos]) : 'end of file';
   return new ParseError(`line ${text.line}: expected ${expected}, found ${c}`, { line: text.line });
+}
+
+function tooLong(pass: Pass, what: string, line: number): ParseError {
+  return new ParseError(`${what} (line ${line}) runs over ${pass.maxRecordChars} characters`, { line });
 }
 
 function endOfFile(text: JsonText, where: string): ParseError {

@@ -29,6 +29,14 @@ export interface ScanOptions {
  */
 const TAG_REST = /[^"'<>]*(?:(?:"[^"<]*"|'[^'<]*')[^"'<>]*)*>/y;
 
+/**
+ * Deepest element nesting accepted in a document: records sit a few levels
+ * down and their fields may nest 64 levels (the flattening's limit), so this
+ * leaves room for both. Without it, a million nested tags cost 65 MB of
+ * open-tag bookkeeping before any other check could refuse them.
+ */
+export const MAX_ELEMENT_DEPTH = 256;
+
 /** `#nextNewline` must be searched again. */
 const UNKNOWN = -2;
 
@@ -258,6 +266,7 @@ export class XmlRecordScanner {
       this.#recordDepth = depth;
     }
     if (!selfClosing) {
+      if (depth >= MAX_ELEMENT_DEPTH) this.#fail(`elements nest over ${MAX_ELEMENT_DEPTH} levels`, start);
       names.push(name);
       this.#lines.push(this.#lineAt(start));
     }

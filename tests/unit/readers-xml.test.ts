@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openXmlSource } from '../../lib/readers/xml.js';
+import { MAX_ELEMENT_DEPTH } from '../../lib/readers/xml-scanner.js';
 import type { ReaderTuning } from '../../lib/readers/text-chunks.js';
 import type { ColumnSpec, ReadOptions, Scalar } from '../../lib/types.js';
 import { createWriter } from '../../lib/writers/index.js';
@@ -320,6 +321,16 @@ describe('refused input', () => {
   test('reports invalid UTF-8 with its line', async () => {
     const err = await parseErrorOf(readFile(fixture('invalid-utf8.xml')));
     expect(err.message).toMatch(/line 2: invalid UTF-8/);
+  });
+
+  test('stops scanning at once one level past the element depth limit; up to it, the record parser refuses it', async () => {
+    const nest = (levels: number): string => '<n>'.repeat(levels) + '1' + '</n>'.repeat(levels);
+    // rows > row > a: the nest starts at depth 3, so it may take the remaining levels.
+    const deepest = MAX_ELEMENT_DEPTH - 3;
+    const ok = read(`<rows><row><a>${nest(deepest)}</a></row></rows>`);
+    expect((await parseErrorOf(ok)).message).toMatch(/over 64 levels|Maximum nested tags exceeded/);
+    const err = await parseErrorOf(read(`<rows><row><a>${nest(deepest + 1)}</a></row></rows>`));
+    expect(err.message).toBe(`record 1, line 1: elements nest over ${MAX_ELEMENT_DEPTH} levels`);
   });
 
   test('refuses a record longer than the limit instead of buffering it', async () => {
