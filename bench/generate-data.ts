@@ -12,6 +12,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { prng } from './prng.js';
 
 /** The copies of a data set, by benchmark format label. */
 export const FORMATS = ['csv', 'parquet-snappy', 'parquet-zstd', 'json', 'ndjson', 'xml'] as const;
@@ -30,18 +31,6 @@ const EXTENSIONS: Record<BenchFormat, string> = {
 
 /** CSV columns, in order. */
 const COLUMNS = ['id', 'cat10', 'cat1000', 'int', 'float', 'date', 'bool'] as const;
-
-/** A small fast PRNG (mulberry32), so every run generates the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes text lines through a stream with backpressure, 1 MiB at a time. */
 async function writeLines(file: string, lines: AsyncIterable<string> | Iterable<string>): Promise<void> {

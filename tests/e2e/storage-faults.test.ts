@@ -107,6 +107,19 @@ async function expectWorking(s: StackProcess): Promise<void> {
 }
 
 /** While the root takes no writes: health degraded, submissions refused cleanly and fast, reads still served. */
+/** Expects an accepted job to end `failed` with `storage_error` after its 3 attempts, its message naming `cause`. */
+async function expectStorageFailure(s: StackProcess, res: ApiResponse, cause: RegExp): Promise<Job> {
+  expect(res.status).toBe(202);
+  const job = await waitForJob(s.url, token, (res.body as Job).job_id, ['succeeded', 'failed'], 30_000);
+  expect({ status: job.status, code: job.error?.code, attempts: job.attempts }).toEqual({
+    status: 'failed',
+    code: 'storage_error',
+    attempts: 3,
+  });
+  expect(job.error?.message).toMatch(cause);
+  return job;
+}
+
 async function expectDegraded(s: StackProcess, someJobId: string): Promise<void> {
   const res = await health(s);
   expect({ status: res.status, body: res.body }).toEqual({
@@ -130,14 +143,7 @@ faultTest(
         token,
         body: { input: 'e2e/big.csv', columns: ['amount'], output: 'results/too-big.csv' },
       });
-      expect(res.status).toBe(202);
-      const job = await waitForJob(s.url, token, (res.body as Job).job_id, ['succeeded', 'failed'], 30_000);
-      expect({ status: job.status, code: job.error?.code, attempts: job.attempts }).toEqual({
-        status: 'failed',
-        code: 'storage_error',
-        attempts: 3,
-      });
-      expect(job.error?.message).toMatch(/ENOSPC/);
+      const job = await expectStorageFailure(s, res, /ENOSPC/);
       expect(job.error?.message).not.toContain(base);
       // The partial output was removed: nothing is published, nothing hidden is left to fill the disk.
       expect(await readdir(path.join(root, 'results')).catch(() => [])).toEqual([]);
@@ -151,15 +157,7 @@ faultTest(
 );
 
 faultTest('fails a job whose output folder is read-only with storage_error naming EROFS', async (s) => {
-  const res = await submitStats(s, 'ro/stats.csv');
-  expect(res.status).toBe(202);
-  const job = await waitForJob(s.url, token, (res.body as Job).job_id, ['succeeded', 'failed'], 30_000);
-  expect({ status: job.status, code: job.error?.code, attempts: job.attempts }).toEqual({
-    status: 'failed',
-    code: 'storage_error',
-    attempts: 3,
-  });
-  expect(job.error?.message).toMatch(/EROFS/);
+  await expectStorageFailure(s, await submitStats(s, 'ro/stats.csv'), /EROFS/);
 });
 
 faultTest(

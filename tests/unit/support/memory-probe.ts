@@ -20,6 +20,7 @@ import type { ComputeRequest } from '../../../lib/compute-request.js';
 import { runCompute } from '../../../lib/engine.js';
 import { isAppError } from '../../../lib/errors.js';
 import { Storage } from '../../../lib/storage/storage.js';
+import { prng } from '../../../bench/prng.js';
 
 /** The hostile inputs the probe knows. */
 export type MemoryCase =
@@ -163,18 +164,6 @@ function kb(field: 'VmHWM' | 'VmRSS', status: string): number {
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
-/** A small deterministic generator, so the fuzz loop needs no library in the child. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FUZZ_SEEDS = [
   'a,b,"c"\n1,2,3\n',
   '[{"a":1,"b":{"c":[1,2]}},',
@@ -185,7 +174,7 @@ const FUZZ_FORMATS = ['csv', 'json', 'ndjson', 'xml'] as const;
 
 /** Many small malformed inputs in a row: the heap after them must not keep what they took. */
 async function fuzzLoop(dir: string, storage: Storage, iterations: number, seed: number): Promise<number> {
-  const random = mulberry32(seed);
+  const random = prng(seed);
   let heapAtWarm = 0;
   for (let i = 0; i < iterations; i++) {
     if (i === Math.floor(iterations / 5)) {
