@@ -52,7 +52,6 @@ export function flattenRecord(
   out: [string, Scalar][],
   depth = 0,
 ): void {
-  if (depth > MAX_NESTING) throw tooDeep(prefix);
   for (const key of Object.keys(value)) {
     const name = prefix === '' ? key : `${prefix}.${key}`;
     const v = value[key];
