@@ -73,6 +73,7 @@ export async function* csvBlocks(
   // record costs linear time rather than one re-parse per chunk; and once it
   // passes the record limit, so that doubling cannot step over the limit.
   let nextAttempt = 0;
+  const twice = (chars: number): number => Math.min(chars * 2, maxRecordChars + 1);
   let line = 1;
   // The first block is always parsed: it holds the header row.
   let yielded = false;
@@ -88,7 +89,7 @@ export async function* csvBlocks(
         const cut = eof ? text.length : text.lastIndexOf(dialect.newline) + 1;
         if (cut === 0) {
           if (text.length > maxRecordChars) throw endlessRecord(line, maxRecordChars);
-          nextAttempt = Math.min(text.length * 2, maxRecordChars + 1);
+          nextAttempt = twice(text.length);
           continue;
         }
         nextAttempt = 0;
@@ -103,7 +104,7 @@ export async function* csvBlocks(
         dialect = detectDialect(text, eof, delimiter);
         if (dialect === undefined) {
           if (text.length > maxRecordChars) throw endlessRecord(line, maxRecordChars);
-          sampleTarget = Math.min(text.length * 2, maxRecordChars + 1);
+          sampleTarget = twice(text.length);
           continue;
         }
         parser = new Papa.Parser({ delimiter: dialect.delimiter, newline: dialect.newline, quoteChar: '"' });
@@ -122,7 +123,7 @@ export async function* csvBlocks(
       checkQuoteErrors(result.errors, eof ? Infinity : rows.length, block);
       if (!eof && rows.length === 0) {
         if (text.length > maxRecordChars) throw endlessRecord(line, maxRecordChars);
-        nextAttempt = Math.min(text.length * 2, maxRecordChars + 1);
+        nextAttempt = twice(text.length);
         continue;
       }
       nextAttempt = 0;

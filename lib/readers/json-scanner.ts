@@ -26,21 +26,32 @@ export class JsonText {
   line = 1;
   readonly #chunks: AsyncIterator<string>;
 
-  /** @param chunks - the decoded text of the file, in order */
-  constructor(chunks: AsyncIterator<string>) {
+  /**
+   * @param chunks - the decoded text of the file, in order
+   * @param maxChars - longest text carried over unfinished (a record, a key, a value): past it,
+   *   {@link JsonText.fill} adds no more than one chunk and {@link JsonText.overLimit} says so
+   */
+  constructor(
+    chunks: AsyncIterator<string>,
+    readonly maxChars = Infinity,
+  ) {
     this.#chunks = chunks;
+  }
+
+  /** Whether the text kept from `keepFrom` on is already longer than `maxChars`. */
+  overLimit(keepFrom: number): boolean {
+    return this.buf.length - keepFrom > this.maxChars;
   }
 
   /**
    * Appends more text, first dropping the text before `keepFrom` (indexes
    * into `buf` shift by `keepFrom`; `pos` is adjusted): at least one chunk,
-   * and as much as is kept, unless that takes `buf` over `limit` characters.
+   * and as much as is kept, unless that takes `buf` over `maxChars`.
    *
    * @param keepFrom - first character of `buf` still needed
-   * @param limit - size of `buf` past which no more than one chunk is added
    * @returns false at end of file
    */
-  async fill(keepFrom: number, limit = Infinity): Promise<boolean> {
+  async fill(keepFrom: number): Promise<boolean> {
     const rest = keepFrom === 0 ? this.buf : this.buf.slice(keepFrom);
     this.pos -= keepFrom;
     // At least as much new text as is kept: a record spanning many chunks then costs a
@@ -48,7 +59,7 @@ export class JsonText {
     // not linear — 52 s and 1.4 GB for a 100 MB string value, before.
     const parts = [rest];
     let added = 0;
-    while (added === 0 || (added < rest.length && rest.length + added <= limit)) {
+    while (added === 0 || (added < rest.length && rest.length + added <= this.maxChars)) {
       const next = await this.#chunks.next();
       if (next.done) break;
       parts.push(next.value);
@@ -84,10 +95,9 @@ export class JsonText {
    * Reads the string starting at `pos` (which must be a quote), e.g. an
    * object key, and moves past it.
    *
-   * @param maxChars - longest string accepted
    * @throws `ParseError` when the string is invalid, never closed, or longer than `maxChars`
    */
-  async readString(maxChars = Infinity): Promise<string> {
+  async readString(): Promise<string> {
     for (;;) {
       const end = stringEnd(this.buf, this.pos);
       if (end !== -1) {
@@ -99,12 +109,12 @@ export class JsonText {
           throw new ParseError(`line ${this.line}: invalid JSON string`, { line: this.line });
         }
       }
-      if (this.buf.length - this.pos > maxChars) {
-        throw new ParseError(`line ${this.line}: a key runs over ${maxChars} characters`, {
+      if (this.overLimit(this.pos)) {
+        throw new ParseError(`line ${this.line}: a key runs over ${this.maxChars} characters`, {
           line: this.line,
         });
       }
-      if (!(await this.fill(this.pos, maxChars))) {
+      if (!(await this.fill(this.pos))) {
         throw new ParseError(`line ${this.line}: unexpected end of file inside a string`, {
           line: this.line,
         });

@@ -68,17 +68,14 @@ export function openJsonSource(file: string, options: ReadOptions, tuning: Reade
 interface Pass {
   readonly text: JsonText;
   readonly batcher: RecordBatcher;
-  /** Longest record (or other member value) carried over unfinished, in characters. */
-  readonly maxRecordChars: number;
   records: number;
 }
 
 async function* readJson(file: string, options: ReadOptions, tuning: ReaderTuning): AsyncGenerator<Batch> {
   const chunks = readTextChunks(file, tuning.chunkBytes);
   const pass: Pass = {
-    text: new JsonText(chunks),
+    text: new JsonText(chunks, tuning.maxRecordChars ?? MAX_RECORD_CHARS),
     batcher: new RecordBatcher(options.batch_size ?? DEFAULT_BATCH_SIZE),
-    maxRecordChars: tuning.maxRecordChars ?? MAX_RECORD_CHARS,
     records: 0,
   };
   const { text } = pass;
@@ -115,7 +112,7 @@ async function* readWrapper(pass: Pass): AsyncGenerator<Batch> {
   else {
     for (;;) {
       if (c !== QUOTE) throw unexpected(text, 'a key (a quoted string)');
-      const key = await text.readString(pass.maxRecordChars);
+      const key = await text.readString();
       if ((await text.peek()) !== COLON) throw unexpected(text, "':' after the key");
       text.pos++;
       c = await text.peek();
@@ -156,9 +153,8 @@ async function skipValue(pass: Pass): Promise<void> {
   let start = text.pos;
   let end = text.scanToSeparator();
   while (end === -1) {
-    if (text.buf.length - start > pass.maxRecordChars)
-      throw tooLong(pass, 'a value of the JSON object', line);
-    if (!(await text.fill(start, pass.maxRecordChars))) throw endOfFile(text, 'inside a value');
+    if (text.overLimit(start)) throw tooLong(text, 'a value of the JSON object', line);
+    if (!(await text.fill(start))) throw endOfFile(text, 'inside a value');
     start = 0;
     end = text.scanToSeparator();
   }
@@ -211,12 +207,8 @@ async function* readRecords(pass: Pass): AsyncGenerator<Batch> {
         lastComma = -1;
         afterComma = true;
       }
-      if (text.buf.length - start > pass.maxRecordChars) {
-        throw tooLong(pass, `record ${pass.records + 1}`, startLine);
-      }
-      if (!(await text.fill(start, pass.maxRecordChars))) {
-        throw endOfFile(text, 'before the array of records is closed');
-      }
+      if (text.overLimit(start)) throw tooLong(text, `record ${pass.records + 1}`, startLine);
+      if (!(await text.fill(start))) throw endOfFile(text, 'before the array of records is closed');
       start = 0;
       fresh = true;
       continue;
@@ -330,8 +322,8 @@ function unexpected(text: JsonText, expected: string): ParseError {
   return new ParseError(`line ${text.line}: expected ${expected}, found ${c}`, { line: text.line });
 }
 
-function tooLong(pass: Pass, what: string, line: number): ParseError {
-  return new ParseError(`${what} (line ${line}) runs over ${pass.maxRecordChars} characters`, { line });
+function tooLong(text: JsonText, what: string, line: number): ParseError {
+  return new ParseError(`${what} (line ${line}) runs over ${text.maxChars} characters`, { line });
 }
 
 function endOfFile(text: JsonText, where: string): ParseError {
