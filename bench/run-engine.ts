@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { ComputeRequest } from '../lib/compute-request.js';
-import { runCompute } from '../lib/engine.js';
+import { runCompute } from '../lib/engine/index.js';
 import { Storage } from '../lib/storage/storage.js';
 import { peakRssMb } from './peak-rss.js';
 

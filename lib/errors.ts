@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'too_many_requests',
   'queue_unavailable',
   'internal_error',
+  'cancelled',
+  'resource_exhausted',
 ] as const;
 
 /** A stable error code, as found in `{"error":{"code"}}` bodies and failed jobs. */
@@ -234,5 +236,21 @@ export class QueueUnavailableError extends AppError {
   /** @param message - what failed, without endpoints or credentials */
   constructor(message = 'the job queue is unavailable; retry later') {
     super('queue_unavailable', message);
+  }
+}
+
+/** A running job was cancelled by its user; its query was interrupted. */
+export class CancelledError extends AppError {
+  /** @param message - what was cancelled */
+  constructor(message = 'the job was cancelled while it ran') {
+    super('cancelled', message);
+  }
+}
+
+/** The job needs more memory or spill space than the engine may use. */
+export class ResourceExhaustedError extends AppError {
+  /** @param message - which limit was reached (never a host path) */
+  constructor(message: string) {
+    super('resource_exhausted', message);
   }
 }

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { runCompute } from '../lib/engine.js';
+import { runCompute } from '../lib/engine/index.js';
 import { Storage } from '../lib/storage/storage.js';
 import { serviceHooks } from './start-hooks.js';
 

@@ -24,6 +24,9 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   internal_error: 500,
   queue_unavailable: 503,
   storage_error: 503,
+  // Job failure codes: they describe a job's end, never an HTTP answer of their own.
+  cancelled: 409,
+  resource_exhausted: 422,
 };
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };

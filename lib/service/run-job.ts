@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { ComputeRequestSchema } from '../compute-request.js';
-import { runCompute, type ComputeResult } from '../engine.js';
+import { runCompute, type ComputeResult } from '../engine/index.js';
 import { isAppError, NotFoundError, OutputExistsError, StorageError, type AppError } from '../errors.js';
 import { TERMINAL_STATUSES, transition, type Job } from '../jobs/job.js';
 import type { Storage } from '../storage/storage.js';

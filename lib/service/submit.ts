@@ -11,7 +11,13 @@ import {
   type ComputeRequest,
   type Operation,
 } from '../compute-request.js';
-import { assertOptionsFit, defaultOutputFormat, inspectInput, outputExtension } from '../engine.js';
+import {
+  assertColumnsExist,
+  assertOptionsFit,
+  defaultOutputFormat,
+  inspectInput,
+  outputExtension,
+} from '../engine/index.js';
 import {
   ConflictError,
   InvalidRequestError,
@@ -21,7 +27,6 @@ import {
 } from '../errors.js';
 import type { Principal } from '../auth/token.js';
 import { newJobId, type Job } from '../jobs/job.js';
-import { assertColumnsExist } from '../ops/columns.js';
 import type { ServiceDeps } from './deps.js';
 
 /** The outcome of a submission. */

@@ -7,18 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Stats } from 'node:fs';
-import {
-  link,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  realpath,
-  rename,
-  stat,
-  unlink,
-  type FileHandle,
-} from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { InputNotFoundError, InvalidPathError, OutputExistsError, StorageError } from '../errors.js';
 import type { ByteSink } from '../types.js';
@@ -227,6 +216,42 @@ export class Storage {
     produce: (sink: ByteSink) => Promise<void>,
     options: NormalizeOptions & { overwrite?: boolean } = {},
   ): Promise<WriteResult> {
+    let bytes = 0;
+    await this.#publish(rel, options, async (tmpPath) => {
+      const handle = await open(
+        tmpPath,
+        fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
+        0o644,
+      );
+      try {
+        const sink = new BufferedFileSink(handle);
+        await produce(sink);
+        await sink.flush();
+        bytes = sink.bytesWritten;
+      } finally {
+        await handle.close();
+      }
+    });
+    return { bytes };
+  }
+
+  /**
+   * Like {@link Storage.writeAtomic}, for a writer that writes a file by its
+   * path (the engine's `COPY … TO`): `produce` gets the absolute path of the
+   * temporary file (inside the root, in the destination's folder) and must
+   * create it; it is then flushed and published the same way.
+   *
+   * @throws as {@link Storage.writeAtomic}
+   */
+  async writeAtomicFile(rel: string, produce: (tmpPath: string) => Promise<void>): Promise<WriteResult> {
+    return this.#publish(rel, {}, produce);
+  }
+
+  async #publish(
+    rel: string,
+    options: NormalizeOptions & { overwrite?: boolean },
+    produce: (tmpPath: string) => Promise<void>,
+  ): Promise<WriteResult> {
     const normal = this.normalize(rel, options);
     if (!options.overwrite && (await this.exists(normal, { internal: true })))
       throw new OutputExistsError(rel);
@@ -236,16 +261,17 @@ export class Storage {
       parent,
       `.${path.posix.basename(normal)}.${randomBytes(6).toString('hex')}.tmp`,
     );
-    let handle: FileHandle | undefined;
     let published = false;
     try {
-      handle = await open(tmpPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
-      const sink = new BufferedFileSink(handle);
-      await produce(sink);
-      await sink.flush();
-      await handle.sync();
-      await handle.close();
-      handle = undefined;
+      await produce(tmpPath);
+      const handle = await open(tmpPath, 'r');
+      let size: number;
+      try {
+        await handle.sync();
+        size = (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
       if (options.overwrite) {
         await rename(tmpPath, finalPath);
       } else {
@@ -253,14 +279,18 @@ export class Storage {
         await unlink(tmpPath);
       }
       published = true;
-      return { bytes: sink.bytesWritten };
+      return { bytes: size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError(rel);
       throw toStorageError(err, 'writing a file');
     } finally {
-      await handle?.close().catch(() => undefined);
       if (!published) await unlink(tmpPath).catch(() => undefined);
     }
+  }
+
+  /** The root's real path (symlinks resolved), created if missing. */
+  async realRoot(): Promise<string> {
+    return this.#rootReal();
   }
 
   /**

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import type { ComputeRequest } from '../../lib/compute-request.js';
-import { defaultOutputFormat, inspectInput, runCompute } from '../../lib/engine.js';
+import { defaultOutputFormat, inspectInput, runCompute } from '../../lib/engine/index.js';
 import { Storage } from '../../lib/storage/storage.js';
 
 let root: string;

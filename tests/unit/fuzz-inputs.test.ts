@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeHandler } from '../../functions/compute.js';
 import type { ComputeRequest } from '../../lib/compute-request.js';
-import { runCompute } from '../../lib/engine.js';
+import { runCompute } from '../../lib/engine/index.js';
 import { isAppError } from '../../lib/errors.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
 import { Storage } from '../../lib/storage/storage.js';

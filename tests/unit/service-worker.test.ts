@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeHandler } from '../../functions/compute.js';
 import { makeWorker } from '../../functions/worker.js';
-import { runCompute } from '../../lib/engine.js';
+import { runCompute } from '../../lib/engine/index.js';
 import { StorageError } from '../../lib/errors.js';
 import type { Job } from '../../lib/jobs/job.js';
 import { JobStore } from '../../lib/jobs/job-store.js';

@@ -1,0 +1,153 @@
+/**
+ * The header row of a CSV or TSV file, read from a bounded prefix: the
+ * column names, and the delimiter when the request does not give one.
+ * DuckDB then reads the rows with this exact dialect (its own sniffer
+ * guesses from samples, and on a ragged file it can guess wrong and drop
+ * rows without an error).
+ *
+ * @module
+ */
+import { open } from 'node:fs/promises';
+import { ParseError } from '../errors.js';
+
+/** Delimiters detected when none is given, in order of preference on a tie. */
+export const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'] as const;
+
+/** What {@link readCsvHeader} found. */
+export interface CsvHeader {
+  readonly names: readonly string[];
+  readonly delimiter: string;
+}
+
+/** Bytes read for the header at most, by default: a header is short; a longer one is not a header. */
+export const DEFAULT_HEADER_BYTES = 16 * 2 ** 20;
+
+/**
+ * The fields of the first record of `text` (RFC 4180: quotes around fields, `""` inside them),
+ * or undefined when the record does not end within `text` and `text` is not the whole file.
+ */
+function firstRecord(text: string, delimiter: string, whole: boolean): string[] | undefined {
+  const fields: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  for (;;) {
+    if (i >= text.length) {
+      if (!whole || quoted) return undefined;
+      fields.push(field);
+      return fields;
+    }
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+      } else field += ch;
+      i++;
+      continue;
+    }
+    if (ch === '"' && field === '') quoted = true;
+    else if (ch === delimiter) {
+      fields.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      fields.push(field);
+      return fields;
+    } else field += ch;
+    i++;
+  }
+}
+
+/** Delimiters of the candidates found outside quotes in the first line. */
+function countOutsideQuotes(text: string, delimiter: string): number {
+  let count = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && ch === delimiter) count++;
+  }
+  return count;
+}
+
+function checkNames(names: readonly string[]): void {
+  if (names.length === 1 && names[0] === '')
+    throw new ParseError('line 1: the header row is empty', { line: 1 });
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    if (name.includes('\0')) {
+      throw new ParseError(`line 1: column ${i + 1} of the header holds a NUL character`, {
+        line: 1,
+        column: i + 1,
+      });
+    }
+    if (name.trim() === '') {
+      throw new ParseError(`line 1: column ${i + 1} of the header has an empty name`, {
+        line: 1,
+        column: i + 1,
+      });
+    }
+    const previous = seen.get(name);
+    if (previous !== undefined) {
+      throw new ParseError(
+        `line 1: duplicate column name ${JSON.stringify(name)} (columns ${previous + 1} and ${i + 1})`,
+        { line: 1, column: i + 1 },
+      );
+    }
+    seen.set(name, i);
+  });
+}
+
+/**
+ * Reads and checks the header row of a delimited text file.
+ *
+ * @param file - absolute host path
+ * @param delimiter - the delimiter, or undefined to detect it among {@link CANDIDATE_DELIMITERS}
+ *   (the one found most often outside quotes in the first line; `,` when none is)
+ * @param maxBytes - how much of the file may be read
+ * @returns the names and the delimiter, or `undefined` when the header does not end within
+ *   `maxBytes` (the caller decides whether to look further)
+ * @throws `ParseError` for an empty file, invalid UTF-8, an empty or duplicate column name
+ */
+export async function readCsvHeader(
+  file: string,
+  delimiter: string | undefined,
+  maxBytes: number = DEFAULT_HEADER_BYTES,
+): Promise<CsvHeader | undefined> {
+  const handle = await open(file, 'r');
+  let bytes: Buffer;
+  let whole: boolean;
+  try {
+    const size = (await handle.stat()).size;
+    const length = Math.min(size, maxBytes);
+    bytes = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(bytes, 0, length, 0);
+    bytes = bytes.subarray(0, bytesRead);
+    whole = bytesRead >= size;
+  } finally {
+    await handle.close();
+  }
+  if (bytes.length === 0) throw new ParseError('empty file: no header row', { line: 1 });
+  let text: string;
+  try {
+    // A cut in the middle of a character is not an encoding error: `stream` keeps it pending.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: !whole });
+  } catch {
+    throw new ParseError('line 1: invalid UTF-8', { line: 1 });
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const chosen =
+    delimiter ??
+    CANDIDATE_DELIMITERS.reduce((best, d) =>
+      countOutsideQuotes(text, d) > countOutsideQuotes(text, best) ? d : best,
+    );
+  const names = firstRecord(text, chosen, whole);
+  if (names === undefined) return undefined;
+  checkNames(names);
+  return { names, delimiter: chosen };
+}

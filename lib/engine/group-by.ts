@@ -1,0 +1,243 @@
+/**
+ * `group_by`: one output row per distinct key tuple (null keys form their
+ * own group): the keys, `count` (rows in the group), then `<column>_<agg>`
+ * in request order, sorted by the keys ascending with nulls last.
+ *
+ * One pass groups by the raw key cells and computes every aggregate in the
+ * forms each possible column type needs; the types are then decided from
+ * the groups (key columns from their distinct values only). When typing
+ * makes two raw keys equal (`1` and `1.0` in a numeric column), a second
+ * pass groups by the typed keys.
+ *
+ * @module
+ */
+import type { Aggregation } from '../compute-request.js';
+import { NonNumericColumnError } from '../errors.js';
+import type { ColumnType } from '../types.js';
+import type { SourceColumn } from './columns.js';
+import { findNonNumeric } from './examples.js';
+import type { OutColumn } from './output.js';
+import type { JobRunner } from './runner.js';
+import type { Source } from './source.js';
+import { Params, quoteIdent } from './sql.js';
+import { asBoolean, asNumber, typeCounters, typeFromCounts } from './typing.js';
+
+/** Parameters of `group_by`. */
+export interface GroupByParams {
+  readonly keys: readonly SourceColumn[];
+  /** Aggregated columns with their aggregations, in request order. */
+  readonly aggregations: readonly (readonly [SourceColumn, readonly Aggregation[]])[];
+  readonly ddof: 0 | 1;
+}
+
+/** What the output query reads. */
+export interface GroupedTable {
+  readonly from: string;
+  readonly columns: OutColumn[];
+  readonly orderBy: string;
+  readonly rowsIn: number;
+}
+
+const NUMERIC_AGGS = new Set<Aggregation>(['sum', 'mean', 'variance', 'std', 'median']);
+const TYPED_AGGS = new Set<Aggregation>(['min', 'max', 'nunique']);
+/** The forms an aggregate is kept in until the column's type is known: number, string, boolean. */
+type Form = 'n' | 's' | 'b';
+
+let tables = 0;
+
+function formOf(type: ColumnType): Form {
+  return type === 'number' ? 'n' : type === 'boolean' ? 'b' : 's';
+}
+
+/** Aggregate SQL of one column and aggregation, per form of the cell. */
+function aggregate(
+  agg: Aggregation,
+  cell: Record<Form, string>,
+  ddof: 0 | 1,
+): Partial<Record<Form | 'x', string>> {
+  const v = ddof === 1 ? 'samp' : 'pop';
+  switch (agg) {
+    case 'count':
+      return { x: `count(${cell.s})` };
+    case 'sum':
+      return { x: `sum(${cell.n})` };
+    case 'mean':
+      return { x: `avg(${cell.n})` };
+    case 'variance':
+      return { x: `var_${v}(${cell.n})` };
+    case 'std':
+      return { x: `stddev_${v}(${cell.n})` };
+    case 'median':
+      return { x: `median(${cell.n})` };
+    case 'min':
+    case 'max':
+      return { n: `${agg}(${cell.n})`, s: `${agg}(${cell.s})`, b: `${agg}(${cell.b})` };
+    case 'nunique':
+      return {
+        n: `count(DISTINCT ${cell.n})`,
+        s: `count(DISTINCT ${cell.s})`,
+        b: `count(DISTINCT ${cell.b})`,
+      };
+  }
+}
+
+interface Plan {
+  readonly column: SourceColumn;
+  readonly aggs: readonly Aggregation[];
+  readonly index: number;
+}
+
+/** The grouping statement over `keyExprs`. */
+function groupingSql(
+  source: Source,
+  keyExprs: readonly string[],
+  plans: readonly Plan[],
+  ddof: 0 | 1,
+  table: string,
+): string {
+  const inner = keyExprs.map((k, i) => `${k} AS k${i}`);
+  const aggs = ['count(*) AS __count'];
+  for (const { column, aggs: wanted, index: j } of plans) {
+    const typedColumn = column.kind !== 'text';
+    inner.push(`${column.expr} AS vs${j}`);
+    inner.push(
+      `${typedColumn ? (column.kind === 'number' ? column.expr : 'NULL') : asNumber(column.expr)} AS vn${j}`,
+    );
+    inner.push(
+      `${typedColumn ? (column.kind === 'boolean' ? column.expr : 'NULL') : asBoolean(column.expr)} AS vb${j}`,
+    );
+    const cell = { n: `vn${j}`, s: `vs${j}`, b: `vb${j}` };
+    for (const agg of wanted) {
+      for (const [form, sql] of Object.entries(aggregate(agg, cell, ddof)))
+        aggs.push(`${sql} AS a${j}_${agg}_${form}`);
+    }
+    aggs.push(
+      `count(vs${j}) AS c${j}`,
+      `count(vs${j}) - count(vn${j}) AS nn${j}`,
+      `count(vs${j}) - count(vb${j}) AS nb${j}`,
+    );
+  }
+  const groupBy = keyExprs.map((_, i) => `k${i}`).join(', ');
+  return (
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT ${groupBy}, ${aggs.join(', ')} ` +
+    `FROM (SELECT ${inner.join(', ')} FROM ${source.from}) GROUP BY ${groupBy}`
+  );
+}
+
+function columnType(
+  column: SourceColumn,
+  values: number,
+  notNumbers: number,
+  notBooleans: number,
+): ColumnType {
+  return column.kind === 'text' ? typeFromCounts(values, notNumbers, notBooleans) : column.kind;
+}
+
+/**
+ * Groups the input into a temporary table and describes the output query.
+ *
+ * @throws `NonNumericColumnError` when `sum`, `mean`, `variance`, `std` or `median` is asked of
+ *   a column that is not numeric
+ */
+export async function computeGroupBy(
+  runner: JobRunner,
+  source: Source,
+  params: GroupByParams,
+): Promise<GroupedTable> {
+  const table = `df_groups_${process.pid}_${++tables}`;
+  const plans: Plan[] = params.aggregations.map(([column, aggs], index) => ({ column, aggs, index }));
+  await runner.run(
+    groupingSql(
+      source,
+      params.keys.map((k) => k.expr),
+      plans,
+      params.ddof,
+      table,
+    ),
+    source.params.clone(),
+  );
+  runner.passDone();
+
+  const t = quoteIdent(table);
+  const counters = [
+    'sum(__count)',
+    ...plans.flatMap(({ index: j }) => [`sum(c${j})`, `sum(nn${j})`, `sum(nb${j})`]),
+    ...params.keys.flatMap((key, i) => (key.kind === 'text' ? typeCounters(`k${i}`) : ['0', '0', '0'])),
+  ];
+  const row = (await runner.rows(`SELECT ${counters.join(', ')} FROM ${t}`, new Params()))[0]!.map(Number);
+  const rowsIn = row[0] ?? 0;
+  const valueTypes = plans.map(({ column, index: j }) =>
+    columnType(column, row[1 + 3 * j]!, row[2 + 3 * j]!, row[3 + 3 * j]!),
+  );
+  const keyBase = 1 + 3 * plans.length;
+  const keyTypes = params.keys.map((key, i) =>
+    columnType(key, row[keyBase + 3 * i]!, row[keyBase + 3 * i + 1]!, row[keyBase + 3 * i + 2]!),
+  );
+  for (const plan of plans) {
+    if (valueTypes[plan.index] !== 'number' && plan.aggs.some((a) => NUMERIC_AGGS.has(a))) {
+      const found = await findNonNumeric(runner, source, plan.column);
+      throw new NonNumericColumnError(
+        plan.column.name,
+        found.value,
+        found.row === undefined ? undefined : `row ${found.row}`,
+      );
+    }
+  }
+
+  const typedKey = (i: number): string => {
+    const key = params.keys[i]!;
+    if (key.kind !== 'text') return `k${i}`;
+    return keyTypes[i] === 'number'
+      ? asNumber(`k${i}`)
+      : keyTypes[i] === 'boolean'
+        ? asBoolean(`k${i}`)
+        : `k${i}`;
+  };
+  let keyOut = params.keys.map((_, i) => typedKey(i));
+  const retyped = params.keys.some((k, i) => k.kind === 'text' && keyTypes[i] !== 'string');
+  if (retyped) {
+    const tuple = `struct_pack(${keyOut.map((k, i) => `t${i} := ${k}`).join(', ')})`;
+    const merged = await runner.rows(`SELECT count(*) - count(DISTINCT ${tuple}) FROM ${t}`, new Params());
+    if (Number(merged[0]![0]) > 0) {
+      // Two raw keys are one typed key: group again, by the typed keys this time.
+      const typedExprs = params.keys.map((key, i) =>
+        key.kind !== 'text'
+          ? key.expr
+          : keyTypes[i] === 'number'
+            ? asNumber(key.expr)
+            : keyTypes[i] === 'boolean'
+              ? asBoolean(key.expr)
+              : key.expr,
+      );
+      await runner.run(groupingSql(source, typedExprs, plans, params.ddof, table), source.params.clone());
+      keyOut = params.keys.map((_, i) => `k${i}`);
+    }
+  }
+
+  const columns: OutColumn[] = params.keys.map((key, i) => ({
+    name: key.name,
+    expr: keyOut[i]!,
+    double: keyTypes[i] === 'number' && key.exact !== true,
+  }));
+  columns.push({ name: 'count', expr: '__count', double: false });
+  for (const { column, aggs, index: j } of plans) {
+    const type = valueTypes[j]!;
+    for (const agg of aggs) {
+      const form = TYPED_AGGS.has(agg) ? formOf(type) : 'x';
+      const exactSource = column.kind === 'number' && column.exact === true;
+      const double =
+        agg === 'mean' ||
+        agg === 'variance' ||
+        agg === 'std' ||
+        agg === 'median' ||
+        ((agg === 'sum' || agg === 'min' || agg === 'max') && type === 'number' && !exactSource);
+      columns.push({ name: `${column.name}_${agg}`, expr: `a${j}_${agg}_${form}`, double });
+    }
+  }
+  return {
+    from: t,
+    columns,
+    orderBy: keyOut.map((k) => `${k} ASC NULLS LAST`).join(', '),
+    rowsIn,
+  };
+}

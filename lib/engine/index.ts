@@ -1,0 +1,254 @@
+/**
+ * The data engine's entry point: given a storage and a validated compute
+ * request, reads the input with DuckDB, runs the operation and publishes the
+ * result atomically. The HTTP service and the worker only wrap these two
+ * functions.
+ *
+ * @module
+ */
+import type { Aggregation, ComputeRequest, EngineOptions, Operation } from '../compute-request.js';
+import { InvalidPathError, InvalidRequestError, OutputExistsError, UnknownColumnError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import type { InputFormat, OutputFormat } from '../types.js';
+import type { SourceColumn } from './columns.js';
+import { readCsvHeader } from './csv-header.js';
+import { connectTo } from './database.js';
+import { fromDuckDbError } from './duckdb-errors.js';
+import { defaultOutputFormat, formatFromPath } from './formats.js';
+import { computeGroupBy } from './group-by.js';
+import { planNonNull } from './non-null.js';
+import { writeResult } from './output.js';
+import { JobRunner, type ComputeControl } from './runner.js';
+import { openSource, type Source } from './source.js';
+import { Params } from './sql.js';
+import { computeStats, statsOutput } from './stats.js';
+
+export { defaultOutputFormat, formatFromPath, outputExtension, INPUT_EXTENSIONS } from './formats.js';
+export type { ComputeControl } from './runner.js';
+
+/** What a finished computation reports. */
+export interface ComputeResult {
+  /** Storage-relative path of the result file. */
+  readonly output: string;
+  /** Format of the result file. */
+  readonly output_format: OutputFormat;
+  /** Data rows read from the input. */
+  readonly rows_in: number;
+  /** Data rows written to the output. */
+  readonly rows_out: number;
+  /** Size of the output file in bytes. */
+  readonly bytes: number;
+}
+
+/** What can be known of an input without reading its rows. */
+export interface InputInfo {
+  /** The format the input will be read as. */
+  readonly format: InputFormat;
+  /** Column names when the format has a header (CSV, TSV, Parquet) read within the bound, else undefined. */
+  readonly columns: readonly string[] | undefined;
+}
+
+/** Bytes of a CSV header read at submission: a longer header is checked by the worker instead. */
+export const INSPECT_HEADER_BYTES = 2 ** 20;
+
+/**
+ * Refuses options that do not apply to the operation or the format, rather
+ * than silently ignoring what the client meant.
+ *
+ * @throws `InvalidRequestError`
+ */
+export function assertOptionsFit(
+  operation: Operation,
+  format: InputFormat,
+  options: EngineOptions = {},
+): void {
+  const misfits: string[] = [];
+  if (options.delimiter !== undefined && format !== 'csv' && format !== 'tsv')
+    misfits.push('delimiter (CSV/TSV only)');
+  if (options.record_tag !== undefined && format !== 'xml') misfits.push('record_tag (XML only)');
+  if (options.how !== undefined && operation !== 'non_null') misfits.push('how (non_null only)');
+  if (options.ddof !== undefined && operation === 'non_null') misfits.push('ddof (stats and group_by only)');
+  if (options.null_values !== undefined && (format === 'json' || format === 'ndjson' || format === 'parquet'))
+    misfits.push('null_values (CSV/TSV/XML only)');
+  if (misfits.length > 0) {
+    throw new InvalidRequestError(`options not applicable here: ${misfits.join(', ')}`, { options: misfits });
+  }
+}
+
+/** DuckDB expands `*`, `?` and `[` in file names as patterns: a name holding them could read other files. */
+function assertNoPattern(rel: string): void {
+  if (/[*?[]/.test(rel))
+    throw new InvalidPathError(rel, 'the characters * ? [ are not allowed in input paths');
+}
+
+/**
+ * Checks what can be checked before queuing a request: the path is safe,
+ * the file exists, the format is known, and for CSV and TSV the column
+ * names (from at most the first MiB; a longer header is left to the worker).
+ *
+ * @throws `InvalidPathError`, `InputNotFoundError`, `UnsupportedFormatError`, `ParseError`
+ */
+export async function inspectInput(
+  storage: Storage,
+  input: string,
+  format?: InputFormat,
+  options: EngineOptions = {},
+): Promise<InputInfo> {
+  // In the order a client fixes them: a safe path, an existing file, then a known format.
+  const file = await storage.resolveExisting(input);
+  assertNoPattern(input);
+  const resolvedFormat = format ?? formatFromPath(input);
+  if (resolvedFormat === 'csv' || resolvedFormat === 'tsv') {
+    const delimiter = options.delimiter ?? (resolvedFormat === 'tsv' ? '\t' : undefined);
+    const header = await readCsvHeader(file, delimiter, INSPECT_HEADER_BYTES);
+    return { format: resolvedFormat, columns: header?.names };
+  }
+  return { format: resolvedFormat, columns: undefined };
+}
+
+/**
+ * Throws when some of `requested` are not in `available`.
+ *
+ * @throws `UnknownColumnError` listing the unknown and the available columns
+ */
+export function assertColumnsExist(requested: Iterable<string>, available: readonly string[]): void {
+  const known = new Set(available);
+  const unknown = [...requested].filter((c) => !known.has(c));
+  if (unknown.length > 0) throw new UnknownColumnError(unknown, available);
+}
+
+function lookup(source: Source, names: readonly string[]): SourceColumn[] {
+  assertColumnsExist(
+    names,
+    source.columns.map((c) => c.name),
+  );
+  const byName = new Map(source.columns.map((c) => [c.name, c] as const));
+  return names.map((n) => byName.get(n)!);
+}
+
+function passesOf(operation: Operation, format: InputFormat): number {
+  const load = format === 'xml' ? 1 : 0;
+  if (operation !== 'non_null') return load + 1;
+  return load + (format === 'parquet' ? 1 : 2);
+}
+
+/**
+ * Runs one computation end to end: reads the input, computes, and writes
+ * the output atomically (never replacing an existing file).
+ *
+ * @param storage - where input and output live
+ * @param request - a validated, resolved request (output path decided)
+ * @param control - progress callback and cancel signal
+ * @returns the output's path and format and the row counts
+ * @throws `AppError` subclasses with stable codes: invalid_path, input_not_found,
+ *   unsupported_format, parse_error, unknown_column, non_numeric_column, output_exists,
+ *   invalid_request, storage_error, cancelled, resource_exhausted
+ *
+ * @example
+ * ```ts
+ * const result = await runCompute(Storage.fromEnv(), {
+ *   operation: 'stats', input: 'sales.csv', columns: ['amount'], output: 'results/s.csv',
+ * });
+ * // result.rows_out === 1
+ * ```
+ */
+export async function runCompute(
+  storage: Storage,
+  request: ComputeRequest,
+  control: ComputeControl = {},
+): Promise<ComputeResult> {
+  const format = request.format ?? formatFromPath(request.input);
+  const outputFormat = request.output_format ?? defaultOutputFormat(format);
+  const options = request.options ?? {};
+  assertOptionsFit(request.operation, format, options);
+  if (request.aggregations !== undefined && request.operation !== 'group_by') {
+    throw new InvalidRequestError('aggregations apply to group_by only');
+  }
+  const file = await storage.resolveExisting(request.input);
+  assertNoPattern(request.input);
+  // Fail before the work, not after: the output is checked again when published.
+  if (await storage.exists(request.output)) throw new OutputExistsError(request.output);
+
+  const aggregations: Record<string, readonly Aggregation[]> = request.aggregations ?? {};
+  const wanted =
+    request.operation === 'non_null'
+      ? undefined
+      : [...new Set([...request.columns, ...Object.keys(aggregations)])];
+  const connection = await connectTo(await storage.realRoot());
+  const runner = new JobRunner(connection, control, passesOf(request.operation, format));
+  let source: Source | undefined;
+  try {
+    source = await openSource(
+      connection,
+      file,
+      format,
+      {
+        ...(options.delimiter !== undefined && { delimiter: options.delimiter }),
+        ...(options.null_values !== undefined && { null_values: options.null_values }),
+        ...(options.record_tag !== undefined && { record_tag: options.record_tag }),
+        ...(wanted !== undefined && { wanted }),
+      },
+      (done, total) => runner.report(total > 0 ? done / total : 0),
+    );
+    if (format === 'xml') runner.passDone();
+    const result = await compute(runner, storage, source, request, outputFormat);
+    control.onProgress?.(100);
+    return result;
+  } catch (err) {
+    throw fromDuckDbError(err, control.signal?.aborted === true);
+  } finally {
+    await source?.close().catch(() => undefined);
+    runner.dispose();
+    connection.closeSync();
+  }
+}
+
+async function compute(
+  runner: JobRunner,
+  storage: Storage,
+  source: Source,
+  request: ComputeRequest,
+  outputFormat: OutputFormat,
+): Promise<ComputeResult> {
+  const options = request.options ?? {};
+  const ddof = options.ddof ?? 1;
+  const done = (rowsIn: number, written: { rows: number; bytes: number }): ComputeResult => ({
+    output: request.output,
+    output_format: outputFormat,
+    rows_in: rowsIn,
+    rows_out: written.rows,
+    bytes: written.bytes,
+  });
+  if (request.operation === 'stats') {
+    const columns = lookup(source, request.columns);
+    const stats = await computeStats(runner, source, { columns, ddof });
+    const params = new Params();
+    const out = statsOutput(stats, columns, (name) => params.text(name));
+    const written = await writeResult(runner, storage, request.output, outputFormat, { ...out, params });
+    return done(stats.rowsIn, written);
+  }
+  if (request.operation === 'group_by') {
+    const keys = lookup(source, request.columns);
+    const entries = Object.entries(request.aggregations ?? {});
+    const valueColumns = lookup(
+      source,
+      entries.map(([name]) => name),
+    );
+    const grouped = await computeGroupBy(runner, source, {
+      keys,
+      aggregations: entries.map(([, aggs], i) => [valueColumns[i]!, aggs] as const),
+      ddof,
+    });
+    const written = await writeResult(runner, storage, request.output, outputFormat, {
+      columns: grouped.columns,
+      from: grouped.from,
+      orderBy: grouped.orderBy,
+      params: new Params(),
+    });
+    return done(grouped.rowsIn, written);
+  }
+  const columns = lookup(source, request.columns);
+  const plan = await planNonNull(runner, source, { columns, how: options.how ?? 'all' }, outputFormat);
+  const written = await writeResult(runner, storage, request.output, outputFormat, plan.query);
+  return done(plan.rowsIn, written);
+}

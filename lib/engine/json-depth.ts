@@ -1,0 +1,40 @@
+/**
+ * A streaming check of how deep a JSON document nests, before a parser that
+ * recurses is given it.
+ *
+ * @module
+ */
+import { createReadStream } from 'node:fs';
+import { ParseError } from '../errors.js';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Reads `file` once, in chunks, and throws when objects and arrays nest
+ * deeper than `limit` anywhere in it (brackets inside strings do not count).
+ *
+ * @throws `ParseError` naming the limit
+ */
+export async function assertNestingWithin(file: string, limit: number): Promise<void> {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (b === BACKSLASH) escaped = true;
+        else if (b === QUOTE) inString = false;
+      } else if (b === QUOTE) inString = true;
+      else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        if (++depth > limit) throw new ParseError(`objects or arrays nest deeper than ${limit} levels`);
+      } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The columns of JSON records, found in JavaScript from a sample of parsed
+ * records: nested objects become dotted columns (`address.city`), arrays
+ * and scalars are leaves, an empty object is a leaf (a null cell), in
+ * first-seen order. Records nested deeper than {@link MAX_NESTING} levels are
+ * refused, so that no deep document reaches a recursive parser.
+ *
+ * @module
+ */
+import { ParseError } from '../errors.js';
+
+/** Objects and arrays nest at most this deep in a record. */
+export const MAX_NESTING = 64;
+
+/** A leaf column: its dotted name and its key path. */
+export interface JsonLeaf {
+  readonly name: string;
+  readonly path: readonly string[];
+}
+
+/** Collects the leaf columns of records, in first-seen order. */
+export class JsonColumns {
+  readonly #leaves = new Map<string, JsonLeaf>();
+
+  /**
+   * Adds the leaves of one record.
+   *
+   * @param record - a parsed JSON value; anything but an object is refused
+   * @param where - its 1-based record number, for errors
+   * @throws `ParseError` for a record that is not an object, or nests too deep
+   */
+  add(record: unknown, where: number): void {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      throw new ParseError(`record ${where}: every JSON record must be an object`, { record: where });
+    }
+    this.#walk(record as Record<string, unknown>, [], 1, where);
+  }
+
+  #walk(value: Record<string, unknown>, prefix: string[], depth: number, where: number): void {
+    if (depth > MAX_NESTING) throw tooDeep(where);
+    for (const [key, v] of Object.entries(value)) {
+      if (key.includes('\0'))
+        throw new ParseError(`record ${where}: a key holds a NUL character`, { record: where });
+      const path = [...prefix, key];
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
+        this.#walk(v as Record<string, unknown>, path, depth + 1, where);
+      } else {
+        if (Array.isArray(v) && nestsDeeper(v, depth + 1)) throw tooDeep(where);
+        const name = path.join('.');
+        if (!this.#leaves.has(name)) this.#leaves.set(name, { name, path });
+      }
+    }
+  }
+
+  /** The leaves found, in first-seen order. */
+  get leaves(): JsonLeaf[] {
+    return [...this.#leaves.values()];
+  }
+}
+
+function tooDeep(where: number): ParseError {
+  return new ParseError(`record ${where}: objects or arrays nest deeper than ${MAX_NESTING} levels`, {
+    record: where,
+  });
+}
+
+function nestsDeeper(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > MAX_NESTING) return true;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    if (nestsDeeper(item, depth + 1)) return true;
+  }
+  return false;
+}

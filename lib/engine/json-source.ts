@@ -1,0 +1,198 @@
+/**
+ * JSON and NDJSON inputs through DuckDB's JSON reader. Columns are the
+ * union of the records' keys in first-seen order, nested objects as dotted
+ * columns and arrays as JSON text; every cell is read as text, so that the
+ * documented type rule decides each column's type, as for CSV.
+ *
+ * The columns are learnt from a sample of records parsed here (DuckDB's own
+ * schema detection recurses into the values and crashes the process on
+ * millions of nested brackets); a requested column missing from the sample
+ * is looked for in the whole file, and for `non_null` (whose output holds
+ * every column) the top-level keys of the whole file are listed. A document
+ * wrapping its array in an object is one JSON value, read whole.
+ *
+ * @module
+ */
+import { STRUCT, VARCHAR, structValue, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { ParseError } from '../errors.js';
+import type { SourceColumn } from './columns.js';
+import { assertNestingWithin } from './json-depth.js';
+import { JsonColumns, MAX_NESTING, type JsonLeaf } from './json-keys.js';
+import type { Source } from './source.js';
+import { Params, quoteIdent, rowsWith } from './sql.js';
+
+/** How the records lie in the file. */
+export type JsonLayout = 'ndjson' | 'array' | 'wrapped';
+
+/** Largest wrapped document, read as one value (`maximum_object_size`). */
+export const MAX_WRAPPED_BYTES = 1024 * 2 ** 20;
+
+/** A JSON pointer (RFC 6901) to a key path. */
+export function jsonPointer(keys: readonly string[]): string {
+  return keys.map((k) => '/' + k.replaceAll('~', '~0').replaceAll('/', '~1')).join('');
+}
+
+/** Records parsed to learn the columns. */
+export const SAMPLE_RECORDS = 20_480;
+
+function readerCall(
+  params: Params,
+  file: string,
+  layout: 'ndjson' | 'array',
+  columns?: Record<string, boolean>,
+): string {
+  const format = layout === 'ndjson' ? 'newline_delimited' : 'array';
+  let call = `read_json(${params.text(file)}, format = '${format}', records = true`;
+  if (columns !== undefined) {
+    const names = Object.keys(columns);
+    const types: Record<string, DuckDBType> = {};
+    const values: Record<string, string> = {};
+    // A key holding objects is read as JSON so that its fields can be extracted; others as text.
+    for (const n of names) {
+      types[n] = VARCHAR;
+      values[n] = columns[n] ? 'JSON' : 'VARCHAR';
+    }
+    call += `, columns = ${params.add(structValue(values), STRUCT(types))}`;
+  }
+  return call + ')';
+}
+
+/**
+ * Opens a JSON or NDJSON input.
+ *
+ * @param connection - the job's connection
+ * @param file - absolute host path
+ * @param layout - NDJSON, a top-level array, or an object wrapping one array
+ * @param wanted - columns the operation needs (undefined: every column, for `non_null`)
+ * @throws `ParseError` when the document's shape is not one of these
+ */
+export async function jsonSource(
+  connection: DuckDBConnection,
+  file: string,
+  layout: JsonLayout,
+  wanted?: readonly string[],
+): Promise<Source> {
+  if (layout === 'wrapped') return wrappedSource(connection, file);
+  const sampleParams = new Params();
+  const sample = await rowsWith(
+    connection,
+    `SELECT CAST(json AS VARCHAR) FROM ${objectsCall(sampleParams, file, layout)} LIMIT ${SAMPLE_RECORDS}`,
+    sampleParams,
+  );
+  const found = learnColumns(sample.map((row) => String(row[0])));
+  const known = new Set(found.map((l) => l.name));
+  const missing = (wanted ?? []).filter((w) => !known.has(w));
+  if (wanted === undefined) {
+    for (const key of await topLevelKeys(connection, file, layout)) {
+      if (!found.some((l) => l.path[0] === key)) found.push({ name: key, path: [key] });
+    }
+  } else if (missing.length > 0) {
+    for (const name of missing)
+      if (await existsAnywhere(connection, file, layout, name)) found.push({ name, path: [name] });
+  }
+  const nested: Record<string, boolean> = {};
+  for (const leaf of found) nested[leaf.path[0]!] = (nested[leaf.path[0]!] ?? false) || leaf.path.length > 1;
+  const params = new Params();
+  // No record has a key: the reader cannot be given an empty column list, and nothing is there to read.
+  const from =
+    found.length === 0 ? '(SELECT NULL AS df_none WHERE false)' : readerCall(params, file, layout, nested);
+  const columns: SourceColumn[] = found.map((leaf) => {
+    const top = quoteIdent(leaf.path[0]!);
+    // A key read as JSON (it holds objects in some record) gives its scalars unquoted through $.
+    const rest =
+      leaf.path.length === 1 ? (nested[leaf.path[0]!] ? '$' : undefined) : jsonPointer(leaf.path.slice(1));
+    return {
+      name: leaf.name,
+      kind: 'text',
+      expr: rest === undefined ? top : `json_extract_string(${top}, ${params.text(rest)})`,
+    };
+  });
+  return {
+    format: layout === 'ndjson' ? 'ndjson' : 'json',
+    from,
+    params,
+    columns,
+    close: async () => undefined,
+  };
+}
+
+function objectsCall(params: Params, file: string, layout: 'ndjson' | 'array'): string {
+  return `read_json_objects(${params.text(file)}, format = '${layout === 'ndjson' ? 'newline_delimited' : 'array'}')`;
+}
+
+/** Top-level keys of every record, in first-seen order (a pass over the file). */
+async function topLevelKeys(
+  connection: DuckDBConnection,
+  file: string,
+  layout: 'ndjson' | 'array',
+): Promise<string[]> {
+  const params = new Params();
+  const rows = await rowsWith(
+    connection,
+    `SELECT k FROM (SELECT unnest(json_keys(json)) AS k, row_number() OVER () AS r FROM ${objectsCall(params, file, layout)})
+     GROUP BY k ORDER BY min(r)`,
+    params,
+  );
+  return rows.map((row) => String(row[0]));
+}
+
+/** Whether any record has the key `name` at its top level (a pass over the file). */
+async function existsAnywhere(
+  connection: DuckDBConnection,
+  file: string,
+  layout: 'ndjson' | 'array',
+  name: string,
+): Promise<boolean> {
+  const params = new Params();
+  const pointer = params.text(jsonPointer([name]));
+  const rows = await rowsWith(
+    connection,
+    `SELECT bool_or(json_exists(json, ${pointer})) FROM ${objectsCall(params, file, layout)}`,
+    params,
+  );
+  return rows[0]?.[0] === true;
+}
+
+/** A document `{"key": [ {...}, ... ]}`: read whole, its one array unnested into records. */
+async function wrappedSource(connection: DuckDBConnection, file: string): Promise<Source> {
+  // Read whole as one value: its nesting is checked first, in one streaming pass.
+  await assertNestingWithin(file, MAX_NESTING + 2);
+  const docParams = new Params();
+  const doc =
+    `read_json_objects(${docParams.text(file)}, format = 'unstructured', ` +
+    `maximum_object_size = ${MAX_WRAPPED_BYTES})`;
+  const rows = await rowsWith(connection, `SELECT json_keys(json) AS keys FROM ${doc}`, docParams);
+  const keys = rows.length === 1 ? (rows[0]![0] as string[] | null) : null;
+  if (keys === null || keys.length !== 1) {
+    throw new ParseError('a JSON object input must hold exactly one array of records', { line: 1 });
+  }
+  const params = docParams.clone();
+  const from = `(SELECT unnest(CAST(json -> ${params.text(jsonPointer(keys))} AS JSON[])) AS rec FROM ${doc})`;
+  const records = await rowsWith(
+    connection,
+    `SELECT CAST(rec AS VARCHAR) FROM ${from} LIMIT ${SAMPLE_RECORDS}`,
+    params,
+  );
+  const found = learnColumns(records.map((row) => String(row[0])));
+  const columns: SourceColumn[] = found.map((leaf) => ({
+    name: leaf.name,
+    kind: 'text',
+    expr: `(rec ->> ${params.text(jsonPointer(leaf.path))})`,
+  }));
+  return { format: 'json', from, params, columns, close: async () => undefined };
+}
+
+/** The leaf columns of sampled records (JSON texts). */
+function learnColumns(texts: readonly string[]): JsonLeaf[] {
+  const columns = new JsonColumns();
+  texts.forEach((text, i) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new ParseError(`record ${i + 1}: malformed JSON`, { record: i + 1 });
+    }
+    columns.add(value, i + 1);
+  });
+  return columns.leaves;
+}

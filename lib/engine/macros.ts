@@ -1,0 +1,53 @@
+/**
+ * SQL macros that carry the service's value rules into DuckDB, so that a
+ * column's type and a number's text are decided as the README documents,
+ * not as DuckDB's own casts would (which accept `1_000` and `' 1'`, and
+ * print `2.0` and `1e-07`).
+ *
+ * @module
+ */
+
+/**
+ * A decimal number written as text: optional sign, digits with an optional
+ * fraction (or a bare fraction), optional exponent. No spaces, no `_`, no
+ * hex, no `inf`/`nan`: exactly what the README calls numeric.
+ */
+export const NUMBER_PATTERN = String.raw`[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?`;
+
+/**
+ * The macros, in creation order:
+ * - `df_num(text)`: the number a text cell stands for, or NULL when it is
+ *   not numeric (an overflow to infinity is not numeric either);
+ * - `df_bool(text)`: `true`/`false` in any letter case, else NULL;
+ * - `df_numtext(double)`: JavaScript's shortest round-trip text of a number
+ *   (`2`, `0.1`, `1e-7`, `1e+21`, `-0`), NULL for NaN and infinities, which
+ *   no text format can carry as a number.
+ */
+export const MACROS: readonly string[] = [
+  `CREATE MACRO df_finite(d) AS CASE WHEN isinf(d) THEN NULL ELSE d END`,
+  `CREATE MACRO df_num(v) AS
+     CASE WHEN regexp_full_match(v, '${NUMBER_PATTERN}') THEN df_finite(TRY_CAST(v AS DOUBLE)) END`,
+  `CREATE MACRO df_bool(v) AS
+     CASE lower(v) WHEN 'true' THEN true WHEN 'false' THEN false END`,
+  // DuckDB prints the shortest round-trip digits too, only in another layout: these move the decimal
+  // point where JavaScript puts it (fixed notation from 1e-6 up to 1e21) and drop exponent zeros.
+  `CREATE MACRO df_shift(sign, digits, e) AS
+     CASE
+       WHEN e < 0 THEN sign || '0.' || repeat('0', -e - 1) || digits
+       WHEN length(digits) <= e + 1 THEN sign || digits || repeat('0', e + 1 - length(digits))
+       ELSE sign || digits[1:e + 1] || '.' || digits[e + 2:]
+     END`,
+  `CREATE MACRO df_fixed_parts(p) AS df_shift(p.sign, p.lead || p.frac, CAST(p.exp AS INTEGER))`,
+  `CREATE MACRO df_fixed(s) AS
+     df_fixed_parts(regexp_extract(s, '^(-?)(\\d)(?:\\.(\\d+))?e([+-]\\d+)$', ['sign', 'lead', 'frac', 'exp']))`,
+  `CREATE MACRO df_numtext_of(x, s) AS
+     CASE
+       WHEN x IS NULL OR isnan(x) OR isinf(x) THEN NULL
+       WHEN x = 0 THEN CASE WHEN signbit(x) THEN '-0' ELSE '0' END
+       WHEN abs(x) >= 1e21 OR abs(x) < 1e-6 THEN regexp_replace(s, 'e([+-])0*(\\d)', 'e\\1\\2')
+       WHEN contains(s, 'e') THEN df_fixed(s)
+       WHEN suffix(s, '.0') THEN s[1:-3]
+       ELSE s
+     END`,
+  `CREATE MACRO df_numtext(x) AS df_numtext_of(x, CAST(x AS VARCHAR))`,
+];

@@ -1,0 +1,190 @@
+/**
+ * Opens an input for the engine: the SQL relation that reads it and its
+ * columns. CSV, TSV, JSON, NDJSON and Parquet are read by DuckDB's own
+ * readers, called with the request's file and options as prepared
+ * parameters; XML is streamed into a temporary table by our reader.
+ *
+ * @module
+ */
+import { STRUCT, VARCHAR, structValue, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { open } from 'node:fs/promises';
+import { ParseError } from '../errors.js';
+import { DEFAULT_NULL_VALUES, type InputFormat } from '../types.js';
+import { textColumn, typedColumns, type SourceColumn } from './columns.js';
+import { readCsvHeader } from './csv-header.js';
+import { jsonSource } from './json-source.js';
+import { Params, quoteIdent, rowsWith, runWith } from './sql.js';
+import { loadXmlTable } from './xml/load.js';
+
+/** Read options that apply to an input (the request's `options`, less the operation's). */
+export interface SourceOptions {
+  readonly delimiter?: string;
+  readonly null_values?: readonly string[];
+  readonly record_tag?: string;
+  /** Columns the operation needs; undefined when it needs every column (`non_null`). */
+  readonly wanted?: readonly string[];
+}
+
+/** An opened input. */
+export interface Source {
+  readonly format: InputFormat;
+  /** The relation, for a `FROM` clause; its placeholders are bound by {@link Source.params}. */
+  readonly from: string;
+  /** Parameters of `from`; a query adds its own after them (see {@link Params.clone}). */
+  readonly params: Params;
+  /** Every column, in input order. */
+  readonly columns: readonly SourceColumn[];
+  /** Rows, when the file says it without a pass (Parquet metadata). */
+  readonly rowCount?: number;
+  /** Removes what opening made (XML's temporary table). */
+  close(): Promise<void>;
+}
+
+/** Reports progress of a long step in bytes (XML loading). */
+export type ByteProgress = (done: number, total: number) => void;
+
+/** A `STRUCT` parameter naming every column as VARCHAR, for DuckDB's `columns` option. */
+function varcharColumns(names: readonly string[]): {
+  value: ReturnType<typeof structValue>;
+  type: DuckDBType;
+} {
+  const entries = Object.fromEntries(names.map((n) => [n, VARCHAR]));
+  return { value: structValue(Object.fromEntries(names.map((n) => [n, 'VARCHAR']))), type: STRUCT(entries) };
+}
+
+async function csvSource(file: string, format: 'csv' | 'tsv', options: SourceOptions): Promise<Source> {
+  const header = await readCsvHeader(file, options.delimiter ?? (format === 'tsv' ? '\t' : undefined));
+  if (header === undefined) throw new ParseError('line 1: the header row is longer than 16 MiB', { line: 1 });
+  const params = new Params();
+  const columns = varcharColumns(header.names);
+  const from =
+    `read_csv(${params.text(file)}, columns = ${params.add(columns.value, columns.type)}, header = true, ` +
+    `auto_detect = false, delim = ${params.text(header.delimiter)}, quote = '"', escape = '"', ` +
+    `nullstr = ${params.textList(options.null_values ?? DEFAULT_NULL_VALUES)}, strict_mode = true, ` +
+    `null_padding = false, encoding = 'utf-8')`;
+  return {
+    format,
+    from,
+    params,
+    columns: header.names.map((name) => textColumn(name)),
+    close: async () => undefined,
+  };
+}
+
+async function parquetSource(connection: DuckDBConnection, file: string): Promise<Source> {
+  const params = new Params();
+  const from = `read_parquet(${params.text(file)})`;
+  const probe = await runWith(connection, `SELECT * FROM ${from} LIMIT 0`, params);
+  const columns: SourceColumn[] = [];
+  probe
+    .columnNames()
+    .forEach((name, i) => typedColumns(name, quoteIdent(name), probe.columnType(i), columns));
+  const metaParams = new Params();
+  const meta = await rowsWith(
+    connection,
+    `SELECT sum(num_rows) FROM parquet_file_metadata(${metaParams.text(file)})`,
+    metaParams,
+  );
+  const rows = Number(meta[0]?.[0] ?? 0);
+  return { format: 'parquet', from, params, columns, rowCount: rows, close: async () => undefined };
+}
+
+let xmlTables = 0;
+
+async function xmlSource(
+  connection: DuckDBConnection,
+  file: string,
+  options: SourceOptions,
+  onBytes: ByteProgress | undefined,
+): Promise<Source> {
+  const table = `df_xml_${process.pid}_${++xmlTables}`;
+  const loaded = await loadXmlTable(connection, file, table, {
+    ...(options.record_tag !== undefined && { recordTag: options.record_tag }),
+    ...(onBytes !== undefined && { onProgress: onBytes }),
+  });
+  const params = new Params();
+  const nulls = params.textList(options.null_values ?? DEFAULT_NULL_VALUES);
+  return {
+    format: 'xml',
+    from: quoteIdent(table),
+    params,
+    columns: loaded.columns.map((name) =>
+      textColumn(
+        name,
+        `CASE WHEN list_contains(${nulls}, ${quoteIdent(name)}) THEN NULL ELSE ${quoteIdent(name)} END`,
+      ),
+    ),
+    rowCount: loaded.rows,
+    close: async () => {
+      await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+    },
+  };
+}
+
+/** The first byte of a file that is not white space, to tell a JSON array from a wrapping object. */
+async function firstSignificantByte(file: string): Promise<string | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    let position = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) return undefined;
+      for (let i = 0; i < bytesRead; i++) {
+        const b = buffer[i]!;
+        // BOM bytes and JSON white space.
+        if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0xef || b === 0xbb || b === 0xbf)
+          continue;
+        return String.fromCharCode(b);
+      }
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens an input.
+ *
+ * @param connection - the job's DuckDB connection
+ * @param file - absolute host path, already checked by the storage
+ * @param format - the input format
+ * @param options - delimiter, null markers, XML record tag
+ * @param onBytes - progress of a load step, for XML
+ * @returns the source; close it when done
+ * @throws `ParseError` for an unreadable header, an XML document that is not well formed, a JSON
+ *   document that is neither an array of objects nor an object holding one
+ */
+export async function openSource(
+  connection: DuckDBConnection,
+  file: string,
+  format: InputFormat,
+  options: SourceOptions,
+  onBytes?: ByteProgress,
+): Promise<Source> {
+  switch (format) {
+    case 'csv':
+    case 'tsv':
+      return csvSource(file, format, options);
+    case 'parquet':
+      return parquetSource(connection, file);
+    case 'xml':
+      return xmlSource(connection, file, options, onBytes);
+    case 'json':
+    case 'ndjson': {
+      const first = format === 'json' ? await firstSignificantByte(file) : '{';
+      if (format === 'json' && first !== '[' && first !== '{') {
+        throw new ParseError('line 1: a JSON input must be an array of objects, or an object holding one', {
+          line: 1,
+        });
+      }
+      return jsonSource(
+        connection,
+        file,
+        format === 'ndjson' ? 'ndjson' : first === '[' ? 'array' : 'wrapped',
+        options.wanted,
+      );
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { DOUBLE, DuckDBInstance, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import fc from 'fast-check';
+import { MACROS } from '../../lib/engine/macros.js';
+
+let connection: DuckDBConnection;
+
+beforeAll(async () => {
+  connection = await (await DuckDBInstance.create(':memory:')).connect();
+  for (const macro of MACROS) await connection.run(macro);
+});
+
+afterAll(() => connection.closeSync());
+
+async function numText(x: number): Promise<unknown> {
+  return (await connection.runAndReadAll('SELECT df_numtext($1)', [x], [DOUBLE])).getRowsJS()[0]![0];
+}
+
+async function num(s: string): Promise<unknown> {
+  return (await connection.runAndReadAll('SELECT df_num($1)', [s], [VARCHAR])).getRowsJS()[0]![0];
+}
+
+describe('df_numtext', () => {
+  test.each([
+    [2, '2'],
+    [-0, '-0'],
+    [0.1, '0.1'],
+    [1e-7, '1e-7'],
+    [1.5e-10, '1.5e-10'],
+    [0.000001, '0.000001'],
+    [1e21, '1e+21'],
+    [1e20, '100000000000000000000'],
+    [2 ** 53 + 2, '9007199254740994'],
+    [123456.789, '123456.789'],
+  ])('writes %d as JavaScript does (%s)', async (x, text) => {
+    expect(await numText(x)).toBe(text);
+  });
+
+  test('writes NaN and infinities as null', async () => {
+    expect(await numText(Number.NaN)).toBeNull();
+    expect(await numText(Infinity)).toBeNull();
+  });
+
+  test('agrees with String(n) on random doubles of every magnitude', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.double({ noNaN: true, noDefaultInfinity: true }), async (x) => {
+        expect(await numText(x)).toBe(Object.is(x, -0) ? '-0' : String(x));
+      }),
+      { seed: 42, numRuns: 500 },
+    );
+  });
+});
+
+describe('df_num', () => {
+  test.each(['1', '-0.5', '.5', '5.', '1e5', '+1.5E-3', '00012', '1.e5'])(
+    'reads %j as a number',
+    async (s) => {
+      expect(await num(s)).toBe(Number(s));
+    },
+  );
+
+  test.each([' 1', '1 ', '1_000', '0x10', 'inf', 'Infinity', 'NaN', '1e400', '', 'abc', '1e', '--1'])(
+    'refuses %j, which the README does not call numeric',
+    async (s) => {
+      expect(await num(s)).toBeNull();
+    },
+  );
+});
