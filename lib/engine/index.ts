@@ -228,8 +228,12 @@ async function compute(
     return done(stats.rowsIn, written);
   }
   if (request.operation === 'group_by') {
-    const keys = lookup(source, request.columns);
     const entries = Object.entries(request.aggregations ?? {});
+    assertColumnsExist(
+      [...new Set([...request.columns, ...entries.map(([name]) => name)])],
+      source.columns.map((c) => c.name),
+    );
+    const keys = lookup(source, request.columns);
     const valueColumns = lookup(
       source,
       entries.map(([name]) => name),
