@@ -43,6 +43,11 @@ export interface Source {
 /** Reports progress of a long step in bytes (XML loading). */
 export type ByteProgress = (done: number, total: number) => void;
 
+/** The null markers of a text input: the request's or pandas' list, and always the empty field. */
+function nullMarkers(options: SourceOptions): string[] {
+  return [...new Set(['', ...(options.null_values ?? DEFAULT_NULL_VALUES)])];
+}
+
 /** A `STRUCT` parameter naming every column as VARCHAR, for DuckDB's `columns` option. */
 function varcharColumns(names: readonly string[]): {
   value: ReturnType<typeof structValue>;
@@ -60,7 +65,7 @@ async function csvSource(file: string, format: 'csv' | 'tsv', options: SourceOpt
   const from =
     `read_csv(${params.text(file)}, columns = ${params.add(columns.value, columns.type)}, header = true, ` +
     `auto_detect = false, delim = ${params.text(header.delimiter)}, quote = '"', escape = '"', ` +
-    `nullstr = ${params.textList(options.null_values ?? DEFAULT_NULL_VALUES)}, strict_mode = true, ` +
+    `nullstr = ${params.textList(nullMarkers(options))}, strict_mode = true, ` +
     `null_padding = false, encoding = 'utf-8')`;
   return {
     format,
@@ -103,7 +108,7 @@ async function xmlSource(
     ...(onBytes !== undefined && { onProgress: onBytes }),
   });
   const params = new Params();
-  const nulls = params.textList(options.null_values ?? DEFAULT_NULL_VALUES);
+  const nulls = params.textList(nullMarkers(options));
   return {
     format: 'xml',
     from: quoteIdent(table),
