@@ -55,8 +55,15 @@ const EXACT_NUMBERS = new Set<DuckDBTypeId>([
  * @param expr - SQL of the value
  * @param type - its DuckDB type
  * @param out - columns are appended here
+ * @param millis - a timestamp stored in milliseconds (3 fraction digits, not DuckDB's 6)
  */
-export function typedColumns(name: string, expr: string, type: DuckDBType, out: SourceColumn[]): void {
+export function typedColumns(
+  name: string,
+  expr: string,
+  type: DuckDBType,
+  out: SourceColumn[],
+  millis = false,
+): void {
   const id = type.typeId;
   if (type.typeId === DuckDBTypeId.STRUCT) {
     type.entryNames.forEach((entry, i) => {
@@ -73,7 +80,11 @@ export function typedColumns(name: string, expr: string, type: DuckDBType, out: 
   else if (id === DuckDBTypeId.FLOAT || id === DuckDBTypeId.DOUBLE)
     out.push({ name, expr: `CAST(${expr} AS DOUBLE)`, kind: 'number' });
   else if (id === DuckDBTypeId.BOOLEAN) out.push({ name, expr, kind: 'boolean' });
-  else out.push({ name, expr: textOf(expr, id), kind: 'string' });
+  else if (millis && (id === DuckDBTypeId.TIMESTAMP || id === DuckDBTypeId.TIMESTAMP_TZ)) {
+    const utc = id === DuckDBTypeId.TIMESTAMP_TZ;
+    const text = `strftime(${utc ? `CAST(${expr} AS TIMESTAMP)` : expr}, '%Y-%m-%dT%H:%M:%S.%g')`;
+    out.push({ name, expr: utc ? `${text} || 'Z'` : text, kind: 'string' });
+  } else out.push({ name, expr: textOf(expr, id), kind: 'string' });
 }
 
 /** A struct field name as a SQL string literal: field names come from the file, not from a request. */
@@ -96,6 +107,8 @@ function textOf(expr: string, id: DuckDBTypeId): string {
     case DuckDBTypeId.TIMESTAMP_TZ:
       // Without the ICU extension a TIMESTAMPTZ casts to its UTC wall time.
       return `strftime(CAST(${expr} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f') || 'Z'`;
+    case DuckDBTypeId.TIME:
+      return `strftime(DATE '1970-01-01' + ${expr}, '%H:%M:%S.%f')`;
     case DuckDBTypeId.BLOB:
       return `to_base64(${expr})`;
     case DuckDBTypeId.LIST:

@@ -80,10 +80,13 @@ async function parquetSource(connection: DuckDBConnection, file: string): Promis
   const params = new Params();
   const from = `read_parquet(${params.text(file)})`;
   const probe = await runWith(connection, `SELECT * FROM ${from} LIMIT 0`, params);
+  const millis = await millisecondColumns(connection, file);
   const columns: SourceColumn[] = [];
   probe
     .columnNames()
-    .forEach((name, i) => typedColumns(name, quoteIdent(name), probe.columnType(i), columns));
+    .forEach((name, i) =>
+      typedColumns(name, quoteIdent(name), probe.columnType(i), columns, millis.has(name)),
+    );
   const metaParams = new Params();
   const meta = await rowsWith(
     connection,
@@ -92,6 +95,21 @@ async function parquetSource(connection: DuckDBConnection, file: string): Promis
   );
   const rows = Number(meta[0]?.[0] ?? 0);
   return { format: 'parquet', from, params, columns, rowCount: rows, close: async () => undefined };
+}
+
+/**
+ * Top-level columns stored as millisecond timestamps: DuckDB reads them as
+ * microsecond TIMESTAMPs, and the README gives each timestamp its unit's precision.
+ */
+async function millisecondColumns(connection: DuckDBConnection, file: string): Promise<Set<string>> {
+  const params = new Params();
+  const rows = await rowsWith(
+    connection,
+    `SELECT name FROM parquet_schema(${params.text(file)})
+     WHERE converted_type = 'TIMESTAMP_MILLIS' OR logical_type LIKE '%MILLIS=MilliSeconds()%'`,
+    params,
+  );
+  return new Set(rows.map((r) => String(r[0])));
 }
 
 let xmlTables = 0;
