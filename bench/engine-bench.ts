@@ -16,6 +16,7 @@
  *   --out FILE   where to write the report (the chart goes beside it, as .svg)
  *   --spill      also run group_by id on 20,000,000 rows under DUCKDB_MEMORY_LIMIT=512MB
  *   --spill-rows N, --spill-memory 512MB   the spill run's size and limit
+ *   --engine-threads N   DUCKDB_THREADS for the engine (default: unset, the engine's own default)
  */
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     spill: { type: 'boolean', default: false },
     'spill-rows': { type: 'string', default: '20000000' },
     'spill-memory': { type: 'string', default: '512MB' },
+    'engine-threads': { type: 'string' },
   },
 });
 const list = (s: string | undefined): string[] | undefined => s?.split(',').filter((x) => x !== '');
@@ -57,6 +59,10 @@ const REPEAT = Math.max(1, Number(values.repeat));
 const full = values.sizes === undefined && values.rows === undefined && !FORMATS_ASKED && !OPS;
 const OUT = values.out ?? (full ? path.join(here, 'results.md') : undefined);
 const THREADS = String(cpus().length);
+const ENGINE_THREADS = values['engine-threads'];
+/** The engine's environment: its thread count only when asked, so that by default it runs as configured. */
+const ENGINE_ENV: Record<string, string> =
+  ENGINE_THREADS === undefined ? {} : { DUCKDB_THREADS: ENGINE_THREADS };
 
 for (const f of FORMATS_ASKED ?? []) if (!FORMATS.includes(f)) throw new Error(`unknown format ${f}`);
 for (const o of OPS ?? []) if (!CASES.some((c) => c.id === o)) throw new Error(`unknown op ${o}`);
@@ -142,15 +148,20 @@ async function measure(
   let attempt = 0;
   const output = (who: string): string => path.join(work, `${who}${n}-${++attempt}.${outFormat}`);
   let lastOutput = '';
-  const engine = await best<Measure & { rows_out: number }>(REPEAT, 'run-engine.ts', () => {
-    lastOutput = output('e');
-    const request = {
-      ...c.request,
-      input: path.relative(dataDir, file),
-      output: path.relative(dataDir, lastOutput),
-    };
-    return [dataDir, JSON.stringify(request)];
-  });
+  const engine = await best<Measure & { rows_out: number }>(
+    REPEAT,
+    'run-engine.ts',
+    () => {
+      lastOutput = output('e');
+      const request = {
+        ...c.request,
+        input: path.relative(dataDir, file),
+        output: path.relative(dataDir, lastOutput),
+      };
+      return [dataDir, JSON.stringify(request)];
+    },
+    ENGINE_ENV,
+  );
   const src = duckSource(format, file, files.get('csv')!);
   const sql = (): string =>
     c.sql.replaceAll('{src}', src).replace('{out}', `'${output('d')}' (${duckOut(outFormat)})`);
@@ -200,6 +211,7 @@ if (values.spill) {
     rows: Number(values['spill-rows']),
     memoryLimit: values['spill-memory'],
     repeat: REPEAT,
+    engineEnv: ENGINE_ENV,
   });
   console.log(
     `spill: group_by id on ${spill.rows} rows under ${spill.memoryLimit}: engine ${fmt(spill.engine)} ` +
@@ -210,7 +222,8 @@ if (values.spill) {
 
 const polarsVersion = (createRequire(import.meta.url)('nodejs-polars/package.json') as { version: string })
   .version;
-const text = report(results, REPEAT, { duckdb: duckdbVersion(), polars: polarsVersion }, spill);
+const info = { duckdb: duckdbVersion(), polars: polarsVersion, engineThreads: ENGINE_THREADS };
+const text = report(results, REPEAT, info, spill);
 console.log(`\n${text}`);
 if (OUT) {
   await writeFile(OUT, text);

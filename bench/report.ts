@@ -135,10 +135,13 @@ Result check: ${spill.check}.
 `;
 }
 
-/** Versions shown with the machine. */
-export interface Versions {
+/** What the report says about the run besides its figures. */
+export interface RunInfo {
+  /** DuckDB's and polars' versions, shown with the machine. */
   readonly duckdb: string;
   readonly polars: string;
+  /** `DUCKDB_THREADS` given to the engine (`--engine-threads`), or undefined for the engine's own default. */
+  readonly engineThreads?: string;
 }
 
 /**
@@ -146,18 +149,18 @@ export interface Versions {
  *
  * @param results - the measured lines, in order
  * @param repeat - runs per figure (best of)
- * @param versions - DuckDB's and polars' versions
+ * @param info - versions and the engine's thread setting
  * @param spill - the spill run, when one was asked for
  */
 export function report(
   results: readonly Result[],
   repeat: number,
-  versions: Versions,
+  info: RunInfo,
   spill?: SpillResult,
 ): string {
   const machine =
     `${cpuModel()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux; ` +
-    `Node ${process.version}; DuckDB ${versions.duckdb}; nodejs-polars ${versions.polars}; ` +
+    `Node ${process.version}; DuckDB ${info.duckdb}; nodejs-polars ${info.polars}; ` +
     new Date().toISOString().slice(0, 10);
   const sizes = [...new Set(results.map((r) => r.rows))];
   const tables = sizes
@@ -180,7 +183,11 @@ record, a null cell being an absent element.
 **Method:** each figure is ${repeat === 1 ? 'one run' : `the fastest of ${repeat} runs`} in a fresh process: the wall
 time of the operation alone (reading the input, computing, writing the result file), and the process's peak RSS
 (\`VmHWM\`, which includes Node's, tsx's and the loaded modules' own memory). In the same run, on the same file:
-the service's engine (\`runCompute\`, as the worker calls it), raw DuckDB with 1 thread and with all ${cpus().length}
+the service's engine (\`runCompute\`, as the worker calls it, ${
+    info.engineThreads === undefined
+      ? 'with its own default threads'
+      : `with \`DUCKDB_THREADS=${info.engineThreads}\``
+  }), raw DuckDB with 1 thread and with all ${cpus().length}
 threads, and nodejs-polars with 1 thread and all threads (\`POLARS_MAX_THREADS\`, one process per figure; lazy
 \`scanCSV\`/\`scanParquet\`/\`scanJson\`, the JSON array read eagerly by \`readJSON\`). \`non_null\` writes its result
 file in the engine's output format (CSV for XML in DuckDB's case; polars writes Parquet with its default zstd).

@@ -21,6 +21,8 @@ export interface SpillOptions {
   /** DuckDB's syntax, e.g. `512MB`: given to the engine as `DUCKDB_MEMORY_LIMIT`. */
   readonly memoryLimit: string;
   readonly repeat: number;
+  /** More of the engine's environment (e.g. `DUCKDB_THREADS`). */
+  readonly engineEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -84,7 +86,7 @@ export async function runSpill(options: SpillOptions): Promise<SpillResult> {
         };
         return [dataDir, JSON.stringify(request)];
       },
-      { DUCKDB_MEMORY_LIMIT: memoryLimit, DUCKDB_TEMP_DIRECTORY: engineTmp },
+      { ...options.engineEnv, DUCKDB_MEMORY_LIMIT: memoryLimit, DUCKDB_TEMP_DIRECTORY: engineTmp },
     );
     let k = 0;
     let duckOut = '';
