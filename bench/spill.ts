@@ -31,8 +31,9 @@ export interface SpillOptions {
  * to DuckDB's (`float_mean` to 1e-9 relative, nulls exactly).
  *
  * @returns `yes`, or what differs
+ * @throws DuckDB's error when a file is missing or not such a CSV
  */
-async function check(engineCsv: string, duckCsv: string, rows: number): Promise<string> {
+export async function checkSpillResult(engineCsv: string, duckCsv: string, rows: number): Promise<string> {
   const db = await (await DuckDBInstance.create(':memory:')).connect();
   try {
     const reader = await db.runAndReadAll(
@@ -97,7 +98,7 @@ export async function runSpill(options: SpillOptions): Promise<SpillResult> {
         `GROUP BY id ORDER BY id) TO '${duckOut}' (FORMAT csv, HEADER)`;
       return [sql, String(cpus().length), memoryLimit, duckTmp];
     });
-    return { rows, memoryLimit, engine, duckdb, check: await check(engineOut, duckOut, rows) };
+    return { rows, memoryLimit, engine, duckdb, check: await checkSpillResult(engineOut, duckOut, rows) };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { agree } from '../../bench/cases.js';
 import { parseFlatXml, readResult } from '../../bench/read-output.js';
+import { checkSpillResult } from '../../bench/spill.js';
 
 describe("the benchmark's agreement check", () => {
   test('accepts numbers within 1e-9 relative, equal text and equal nulls', () => {
@@ -63,5 +64,38 @@ describe("the benchmark's result reader", () => {
 
   test('fails on a missing file rather than reading nothing', async () => {
     await expect(readResult(path.join(dir, 'absent.csv'), 'csv')).rejects.toThrow();
+  });
+});
+
+describe("the spill run's result check", () => {
+  let dir: string;
+  const file = async (name: string, text: string): Promise<string> => {
+    const f = path.join(dir, name);
+    await writeFile(f, text);
+    return f;
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bench-spill-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('accepts a result equal to DuckDB, one row per input row', async () => {
+    const duck = await file('d.csv', 'id,count,float_mean\n0,1,1.5\n1,1,\n2,1,-3\n');
+    const same = await file('e.csv', 'id,count,float_mean\n0,1,1.5000000000001\n1,1,\n2,1,-3\n');
+    expect(await checkSpillResult(same, duck, 3)).toBe('yes');
+  });
+
+  test('names a missing row, a repeated id, a wrong count and a wrong mean', async () => {
+    const duck = await file('d2.csv', 'id,count,float_mean\n0,1,1.5\n1,1,\n2,1,-3\n');
+    const short = await file('short.csv', 'id,count,float_mean\n0,1,1.5\n1,1,\n');
+    const twice = await file('twice.csv', 'id,count,float_mean\n0,1,1.5\n0,1,1.5\n2,1,-3\n');
+    const counted = await file('counted.csv', 'id,count,float_mean\n0,2,1.5\n1,1,\n2,1,-3\n');
+    const mean = await file('mean.csv', 'id,count,float_mean\n0,1,1.5\n1,1,0\n2,1,-3\n');
+    expect(await checkSpillResult(short, duck, 3)).toBe('2 rows, expected 3');
+    expect(await checkSpillResult(twice, duck, 3)).toBe('2 distinct ids, expected 3');
+    expect(await checkSpillResult(counted, duck, 3)).toBe('counts sum to 4, expected 3');
+    expect(await checkSpillResult(mean, duck, 3)).toBe("1 rows differ from DuckDB's");
   });
 });
