@@ -75,7 +75,7 @@ export function chartSpec(results: readonly Result[]): TopLevelSpec {
           type: 'nominal',
           title: 'operation',
           sort: null,
-          axis: { labelAngle: -20, labelLimit: 220 },
+          axis: { labelAngle: -20, labelLimit: 320 },
         },
         xOffset: { field: 'series', type: 'nominal', sort: present.map((s) => s.name) },
         y: {
