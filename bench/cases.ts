@@ -2,9 +2,10 @@
  * The benchmark's operations: each one as an engine request and as the
  * DuckDB SQL that computes the same answer, and the check that both agree.
  */
-import type { ComputeRequest } from '../lib/compute-request.js';
-import type { Scalar } from '../lib/types.js';
-import { toNumber } from '../lib/values.js';
+import type { runCompute } from '../lib/engine.js';
+
+/** The engine's request, from its entry's own signature (which the engine's rewrites keep). */
+type ComputeRequest = Parameters<typeof runCompute>[1];
 
 /** One benchmarked operation. */
 export interface Case {
@@ -73,17 +74,28 @@ export const CASES: readonly Case[] = [
   },
 ];
 
+/** A cell as a number: numbers as they are, numeric text (XML, CSV) parsed; otherwise undefined. */
+function toNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
 const close = (a: number | undefined, b: number): boolean =>
   a !== undefined && (a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)));
 
 /**
- * Compares the engine's rows with DuckDB's: same count, and per DuckDB
- * column, numbers to 1e-9 relative, nulls exactly, anything else as text.
+ * Compares an answer (the engine's or polars') with DuckDB's: same count,
+ * and per DuckDB column, numbers to 1e-9 relative, nulls exactly, anything
+ * else as text.
  *
  * @returns `yes`, or where the first difference is
  */
 export function agree(
-  actual: readonly Record<string, Scalar>[],
+  actual: readonly Record<string, unknown>[],
   expected: readonly Record<string, unknown>[],
 ): string {
   if (actual.length !== expected.length) return `rows ${actual.length} vs ${expected.length}`;

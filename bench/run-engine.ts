@@ -1,16 +1,16 @@
 /**
  * Child process of the benchmark: runs one computation with the engine and
  * prints `{ms, rss_mb, rows_out}` as JSON. Alone in its process, so its peak
- * RSS is the operation's (plus Node's and the modules' own memory).
+ * RSS is the operation's (plus Node's and the modules' own memory). The
+ * engine's own settings (e.g. `DUCKDB_MEMORY_LIMIT`) come from its environment.
  */
 import path from 'node:path';
-import type { ComputeRequest } from '../lib/compute-request.js';
 import { runCompute } from '../lib/engine/index.js';
 import { Storage } from '../lib/storage/storage.js';
 import { peakRssMb } from './peak-rss.js';
 
 const [root, requestJson] = process.argv.slice(2) as [string, string];
-const request = JSON.parse(requestJson) as ComputeRequest;
+const request = JSON.parse(requestJson) as Parameters<typeof runCompute>[1];
 const storage = new Storage(path.resolve(root));
 const cpu = process.cpuUsage();
 const started = performance.now();
