@@ -2,7 +2,7 @@
  * The benchmark's operations: each one as an engine request and as the
  * DuckDB SQL that computes the same answer, and the check that both agree.
  */
-import type { runCompute } from '../lib/engine.js';
+import type { runCompute } from '../lib/engine/index.js';
 
 /** The engine's request, from its entry's own signature (which the engine's rewrites keep). */
 type ComputeRequest = Parameters<typeof runCompute>[1];
