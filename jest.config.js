@@ -1,5 +1,5 @@
 /**
- * Jest runs the TypeScript sources as native ES modules (arquero and hyparquet
+ * Jest runs the TypeScript sources as native ES modules (some dependencies
  * ship ESM only), transpiled by swc without type checking: `npm run typecheck`
  * is the type gate.
  *

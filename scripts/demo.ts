@@ -5,65 +5,38 @@
  * each through the HTTP API with a token, and prints each request, its job's
  * life and a preview of its result. Uses the same HDFS_ROOT as `npm start`.
  */
-import * as aq from 'arquero';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signToken } from '../lib/auth/token.js';
 import { loadConfig } from '../lib/config.js';
-import { openSource } from '../lib/readers/index.js';
+import { connectTo } from '../lib/engine/database.js';
+import { runCompute } from '../lib/engine/index.js';
+import { Params, rowsWith } from '../lib/engine/sql.js';
 import { Storage } from '../lib/storage/storage.js';
-import type { ColumnSpec, InputFormat, OutputFormat, Scalar } from '../lib/types.js';
-import { createWriter } from '../lib/writers/index.js';
+import type { OutputFormat } from '../lib/types.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const url = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
 const storage = Storage.fromEnv();
 const FORMATS: OutputFormat[] = ['csv', 'json', 'ndjson', 'xml', 'parquet'];
 
-const SCHEMA: ColumnSpec[] = [
-  { name: 'region', type: 'string' },
-  { name: 'city', type: 'string' },
-  { name: 'product', type: 'string' },
-  { name: 'quantity', type: 'number' },
-  { name: 'unit_price', type: 'number' },
-  { name: 'paid', type: 'boolean' },
-];
-const SALES: Record<string, Scalar[]> = {
-  region: ['Nord', 'Nord', 'Sud', 'Sud', 'Est', 'Est', 'Ouest', 'Nord', 'Sud', null, 'Ouest', 'Est'],
-  city: [
-    'Lille',
-    'Lille',
-    'Marseille',
-    'Nice',
-    'Strasbourg',
-    'Metz',
-    'Nantes',
-    'Amiens',
-    'Toulon',
-    'Paris',
-    'Brest',
-    'Nancy',
-  ],
-  product: [
-    'café',
-    'thé',
-    'café',
-    'chocolat',
-    'thé',
-    'café',
-    'chocolat',
-    'café',
-    'thé',
-    'café',
-    'café',
-    'chocolat',
-  ],
-  quantity: [12, 5, 20, null, 7, 14, 9, 3, 11, 8, null, 6],
-  unit_price: [4.5, 3.2, 4.5, 6.9, 3.2, 4.7, 6.5, 4.5, 3.1, 5.0, 4.6, 7.1],
-  paid: [true, true, false, true, null, true, false, true, true, false, true, true],
-};
+/** The data set, as CSV: the other formats are made from it by the engine itself. */
+const SALES_CSV = `region,city,product,quantity,unit_price,paid
+Nord,Lille,café,12,4.5,true
+Nord,Lille,thé,5,3.2,true
+Sud,Marseille,café,20,4.5,false
+Sud,Nice,chocolat,,6.9,true
+Est,Strasbourg,thé,7,3.2,
+Est,Metz,café,14,4.7,true
+Ouest,Nantes,chocolat,9,6.5,false
+Nord,Amiens,café,3,4.5,true
+Sud,Toulon,thé,11,3.1,true
+,Paris,café,8,5,false
+Ouest,Brest,café,,4.6,true
+Est,Nancy,chocolat,6,7.1,true
+`;
 
 const REQUESTS = [
   {
@@ -75,13 +48,19 @@ const REQUESTS = [
 ];
 
 async function putDataSet(): Promise<void> {
+  if (!(await storage.exists('demo/sales.csv'))) {
+    await storage.writeAtomic('demo/sales.csv', async (sink) => sink.write(SALES_CSV));
+  }
   for (const format of FORMATS) {
     const rel = `demo/sales.${format}`;
     if (await storage.exists(rel)) continue;
-    await storage.writeAtomic(rel, async (sink) => {
-      const writer = createWriter(format, sink, SCHEMA);
-      await writer.write(aq.table(SALES));
-      await writer.close();
+    // Every row has a city: non_null on it copies the whole table into the other format.
+    await runCompute(storage, {
+      operation: 'non_null',
+      input: 'demo/sales.csv',
+      columns: ['city'],
+      output: rel,
+      output_format: format,
     });
   }
 }
@@ -126,13 +105,20 @@ async function startStack(): Promise<ChildProcess> {
 async function preview(output: string, format: OutputFormat): Promise<string> {
   const file = await storage.resolveExisting(output);
   if (format !== 'parquet') return (await readFile(file, 'utf8')).split('\n').slice(0, 6).join('\n    ');
-  const rows: unknown[] = [];
-  for await (const b of openSource(file, format as InputFormat, {}).batches())
-    rows.push(...b.table.objects());
-  return rows
-    .slice(0, 5)
-    .map((r) => JSON.stringify(r))
-    .join('\n    ');
+  const connection = await connectTo(await storage.realRoot());
+  try {
+    const params = new Params();
+    const rows = await rowsWith(
+      connection,
+      `SELECT * FROM read_parquet(${params.text(file)}) LIMIT 5`,
+      params,
+    );
+    return rows
+      .map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)))
+      .join('\n    ');
+  } finally {
+    connection.closeSync();
+  }
 }
 
 const token = await signToken({ sub: 'demo', ttl: '1h' }, loadConfig().jwtSecret);

@@ -13,7 +13,7 @@
  * - `groups.parquet`: 5,000 rows in three row groups, zstd
  * - `nested.parquet`: structs (flattened), lists and maps (JSON text);
  *   `nested.expected.json`
- * - `interval.parquet`: an INTERVAL column, which hyparquet cannot decode
+ * - `interval.parquet`: an INTERVAL column, which the engine reads as text
  * - `empty.parquet`: columns but no rows
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';

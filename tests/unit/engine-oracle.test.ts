@@ -14,7 +14,6 @@ import type { ComputeRequest } from '../../lib/compute-request.js';
 import { runCompute } from '../../lib/engine/index.js';
 import { Storage } from '../../lib/storage/storage.js';
 import { OUTPUT_FORMATS, type InputFormat, type OutputFormat, type Scalar } from '../../lib/types.js';
-import { toNumber } from '../../lib/values.js';
 import { readBack } from './support/read-back.js';
 import {
   referenceGroupBy,
@@ -96,6 +95,14 @@ async function writeInputs(rows: Row[]): Promise<Record<InputFormat, string>> {
   await writeFile(abs('t.xml'), `<?xml version="1.0"?>\n<rows>\n${xml}\n</rows>\n`);
   return Object.fromEntries(INPUTS.map((f) => [f, `${dir}/t.${f}`])) as Record<InputFormat, string>;
 }
+
+/** A cell as a number, when it is one (text as the outputs write numbers). */
+const toNumber = (v: unknown): number | undefined =>
+  typeof v === 'number'
+    ? v
+    : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))
+      ? Number(v)
+      : undefined;
 
 const close = (a: number, b: number): boolean =>
   a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b), 1e-300);

@@ -1,8 +1,10 @@
-import * as aq from 'arquero';
-import { parquetMetadata } from 'hyparquet';
+import { DuckDBInstance } from '@duckdb/node-api';
+import pl from 'nodejs-polars';
 
-test('esm packages load under jest', () => {
-  expect(aq.table({ a: [1, 2] }).numRows()).toBe(2);
-  expect(typeof parquetMetadata).toBe('function');
+test('the native engines load under jest, on the project’s Node 22', async () => {
+  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  expect((await connection.runAndReadAll('SELECT 42')).getRowsJS()).toEqual([[42]]);
+  connection.closeSync();
+  expect(pl.DataFrame({ a: [1, 2] }).height).toBe(2);
   expect(process.version.startsWith('v22')).toBe(true);
 });

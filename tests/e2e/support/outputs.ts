@@ -5,10 +5,8 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { XMLParser } from 'fast-xml-parser';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
-import Papa from 'papaparse';
+import pl from 'nodejs-polars';
+import { parseXmlRows } from '../../unit/support/read-back.js';
 import type { Row } from './sales.js';
 
 /** A table read back: its column names (file order) and rows. */
@@ -17,11 +15,10 @@ export interface ReadTable {
   readonly rows: readonly Record<string, unknown>[];
 }
 
-function readCsv(text: string): ReadTable {
-  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
-  if (parsed.errors.length > 0)
-    throw new Error(`CSV output is malformed: ${parsed.errors[0]?.message ?? ''}`);
-  return { columns: parsed.meta.fields ?? [], rows: parsed.data };
+/** CSV and Parquet through nodejs-polars, every CSV cell as text (as a client's parser would see it). */
+function readWithPolars(file: string, format: 'csv' | 'parquet'): ReadTable {
+  const df = format === 'csv' ? pl.readCSV(file, { inferSchemaLength: 0 }) : pl.readParquet(file);
+  return { columns: df.columns, rows: df.toRecords() };
 }
 
 function readJsonArray(text: string): ReadTable {
@@ -39,19 +36,9 @@ function readNdjson(text: string): ReadTable {
 }
 
 function readXml(text: string): ReadTable {
-  const parser = new XMLParser({ parseTagValue: false, isArray: (name, jpath) => jpath === 'rows.row' });
-  const doc = parser.parse(text) as { rows?: { row?: Record<string, unknown>[] } | '' };
-  const rows = (typeof doc.rows === 'object' ? doc.rows.row : undefined) ?? [];
+  const rows = parseXmlRows(text);
   const columns: string[] = [];
   for (const row of rows) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
-  return { columns, rows };
-}
-
-async function readParquet(file: string): Promise<ReadTable> {
-  const buffer = await asyncBufferFromFile(file);
-  const metadata = await parquetMetadataAsync(buffer);
-  const columns = parquetSchema(metadata).children.map((c) => c.element.name);
-  const rows = await parquetReadObjects({ file: buffer, metadata, compressors });
   return { columns, rows };
 }
 
@@ -62,11 +49,9 @@ async function readParquet(file: string): Promise<ReadTable> {
  * @param format - the job's `output_format`
  */
 export async function readOutput(file: string, format: string): Promise<ReadTable> {
-  if (format === 'parquet') return readParquet(file);
+  if (format === 'parquet' || format === 'csv') return readWithPolars(file, format);
   const text = await readFile(file, 'utf8');
   switch (format) {
-    case 'csv':
-      return readCsv(text);
     case 'json':
       return readJsonArray(text);
     case 'ndjson':

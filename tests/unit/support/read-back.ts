@@ -14,7 +14,7 @@ function decodeXml(text: string): string {
 }
 
 /** The service's XML output: one `<row>` a line, one element a non-null cell. */
-function parseXmlRows(text: string): Row[] {
+export function parseXmlRows(text: string): Row[] {
   const rows: Row[] = [];
   for (const match of text.matchAll(/<row>(.*?)<\/row>|<row\/>/g)) {
     const row: Row = {};
