@@ -98,15 +98,24 @@ function groupingSql(
   const inner = keyExprs.map((k, i) => `${k} AS k${i}`);
   const aggs = ['count(*) AS __count'];
   for (const { column, aggs: wanted, index: j } of plans) {
-    const typedColumn = column.kind !== 'text';
-    inner.push(`${column.expr} AS vs${j}`);
-    inner.push(
-      `${typedColumn ? (column.kind === 'number' ? column.expr : 'NULL') : asNumber(column.expr)} AS vn${j}`,
-    );
-    inner.push(
-      `${typedColumn ? (column.kind === 'boolean' ? column.expr : 'NULL') : asBoolean(column.expr)} AS vb${j}`,
-    );
     const cell = { n: `vn${j}`, s: `vs${j}`, b: `vb${j}` };
+    inner.push(`${column.expr} AS vs${j}`);
+    if (column.kind !== 'text') {
+      // Typed by the file: one form of each aggregate, no type counters.
+      if (column.kind === 'number') inner.push(`${column.expr} AS vn${j}`);
+      if (column.kind === 'boolean') inner.push(`${column.expr} AS vb${j}`);
+      const form = formOf(column.kind);
+      for (const agg of wanted) {
+        const sql = aggregate(agg, cell, ddof);
+        const chosen = sql.x ?? sql[form];
+        // A numeric aggregate of a column that is not numeric is refused before its value is read.
+        aggs.push(
+          `${chosen !== undefined && (sql.x === undefined || column.kind === 'number' || agg === 'count') ? chosen : 'NULL'} AS a${j}_${agg}_${sql.x !== undefined ? 'x' : form}`,
+        );
+      }
+      continue;
+    }
+    inner.push(`${asNumber(column.expr)} AS vn${j}`, `${asBoolean(column.expr)} AS vb${j}`);
     for (const agg of wanted) {
       for (const [form, sql] of Object.entries(aggregate(agg, cell, ddof)))
         aggs.push(`${sql} AS a${j}_${agg}_${form}`);
@@ -161,7 +170,9 @@ export async function computeGroupBy(
   const t = quoteIdent(table);
   const counters = [
     'sum(__count)',
-    ...plans.flatMap(({ index: j }) => [`sum(c${j})`, `sum(nn${j})`, `sum(nb${j})`]),
+    ...plans.flatMap(({ column, index: j }) =>
+      column.kind === 'text' ? [`sum(c${j})`, `sum(nn${j})`, `sum(nb${j})`] : ['0', '0', '0'],
+    ),
     ...params.keys.flatMap((key, i) => (key.kind === 'text' ? typeCounters(`k${i}`) : ['0', '0', '0'])),
   ];
   const row = (await runner.rows(`SELECT ${counters.join(', ')} FROM ${t}`, new Params()))[0]!.map(Number);

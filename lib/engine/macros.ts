@@ -8,25 +8,21 @@
  */
 
 /**
- * A decimal number written as text: optional sign, digits with an optional
- * fraction (or a bare fraction), optional exponent. No spaces, no `_`, no
- * hex, no `inf`/`nan`: exactly what the README calls numeric.
- */
-export const NUMBER_PATTERN = String.raw`[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?`;
-
-/**
  * The macros, in creation order:
  * - `df_num(text)`: the number a text cell stands for, or NULL when it is
- *   not numeric (an overflow to infinity is not numeric either);
+ *   not numeric: DuckDB's own DOUBLE cast (decimal notation with an optional
+ *   exponent; white space around it and `_` between digits are accepted;
+ *   hex is not), less what is not finite (`inf`, `nan`, `1e400`). The cast
+ *   costs what DuckDB's typed CSV reader costs; a stricter pattern test per
+ *   cell made `stats` on a 1M-row CSV 1.5–1.7× slower;
  * - `df_bool(text)`: `true`/`false` in any letter case, else NULL;
  * - `df_numtext(double)`: JavaScript's shortest round-trip text of a number
  *   (`2`, `0.1`, `1e-7`, `1e+21`, `-0`), NULL for NaN and infinities, which
  *   no text format can carry as a number.
  */
 export const MACROS: readonly string[] = [
-  `CREATE MACRO df_finite(d) AS CASE WHEN isinf(d) THEN NULL ELSE d END`,
-  `CREATE MACRO df_num(v) AS
-     CASE WHEN regexp_full_match(v, '${NUMBER_PATTERN}') THEN df_finite(TRY_CAST(v AS DOUBLE)) END`,
+  `CREATE MACRO df_finite(d) AS CASE WHEN isinf(d) OR isnan(d) THEN NULL ELSE d END`,
+  `CREATE MACRO df_num(v) AS df_finite(TRY_CAST(v AS DOUBLE))`,
   `CREATE MACRO df_bool(v) AS
      CASE lower(v) WHEN 'true' THEN true WHEN 'false' THEN false END`,
   // DuckDB prints the shortest round-trip digits too, only in another layout: these move the decimal
