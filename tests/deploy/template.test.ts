@@ -170,8 +170,10 @@ test.each(Object.entries(MAX_ZIP_BYTES))(
   },
 );
 
-test('the worker has 10 GB of ephemeral storage for DuckDB to spill to', () => {
-  expect(props('WorkerLambdaFunction').EphemeralStorage).toEqual({ Size: 10240 });
+test('the worker runs on two vCPUs with 10 GB of ephemeral storage for DuckDB to spill to', () => {
+  const worker = props('WorkerLambdaFunction');
+  expect(worker.MemorySize).toBe(3538);
+  expect(worker.EphemeralStorage).toEqual({ Size: 10240 });
 });
 
 test.each(DUCKDB_FUNCTIONS)(
