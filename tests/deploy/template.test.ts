@@ -35,6 +35,9 @@ const BINDING_FILES = [
   'node_modules/detect-libc/package.json',
   ...NATIVE_FILES.map((file) => `node_modules/${BINDING_PACKAGE}/${file}`),
 ];
+/** A function's bundle in its zip: functions/<handler file>.mjs. */
+const bundleFile = (name: string): string =>
+  `${({ getJob: 'jobs', listJobs: 'jobs', cancelJob: 'jobs' } as Record<string, string>)[name] ?? name}.mjs`;
 /** Lambda's limit on a function's unzipped code (layers included): 250 MB. */
 const LAMBDA_UNZIPPED_LIMIT = 250 * 2 ** 20;
 
@@ -190,6 +193,22 @@ test.each(DUCKDB_FUNCTIONS)(
     expect(fn.Architectures).toEqual(['x86_64']);
   },
 );
+
+test("every function whose bundle requires DuckDB's bindings carries them in its zip", async () => {
+  for (const name of Object.keys(MAX_ZIP_BYTES)) {
+    const zip = await readFile(path.join(dir, `${name}.zip`));
+    const entries = zipEntries(zip);
+    const bundle = entries.find((e) => e.name === `functions/${bundleFile(name)}`);
+    if (bundle === undefined) throw new Error(`${name}.zip has no bundle`);
+    const requiresBindings = zipEntryData(zip, bundle).includes('"@duckdb/node-bindings"');
+    const carries = BINDING_FILES.every((file) => entries.some((e) => e.name === file));
+    expect({ name, requiresBindings, carries: requiresBindings && carries }).toEqual({
+      name,
+      requiresBindings,
+      carries: requiresBindings,
+    });
+  }
+});
 
 test('the other functions carry no DuckDB binding', async () => {
   for (const name of Object.keys(MAX_ZIP_BYTES).filter((n) => !DUCKDB_FUNCTIONS.includes(n))) {
