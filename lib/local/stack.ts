@@ -29,7 +29,7 @@ export const WORKER_FUNCTION = {
   key: 'worker',
   exportName: 'handler',
   timeoutSeconds: 300,
-  memorySize: 1769,
+  memorySize: 3538,
 } as const;
 
 /** What the stack needs from the service code, injected by the start script. */
