@@ -14,6 +14,17 @@ import {
   StorageError,
 } from '../errors.js';
 
+/** The system errors DuckDB reports in its messages, with their errno names: the storage's faults. */
+const SYSTEM_ERRORS: readonly (readonly [RegExp, string])[] = [
+  [/No space left on device/, 'ENOSPC'],
+  [/Disk quota exceeded/, 'EDQUOT'],
+  [/Read-only file system/, 'EROFS'],
+  [/Permission denied/, 'EACCES'],
+  [/Operation not permitted/, 'EPERM'],
+  [/Input\/output error/, 'EIO'],
+  [/Too many open files/, 'EMFILE'],
+];
+
 /** Drops quoted host paths and everything after the first paragraph. */
 function clean(text: string): string {
   return text
@@ -87,7 +98,9 @@ export function fromDuckDbError(err: unknown, cancelled: boolean): unknown {
       `the input cannot be read: ${clean(message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, ''))}`,
     );
   }
-  if (/No space left on device/.test(message))
-    return new StorageError('storage failure while writing a file (ENOSPC)', 'ENOSPC');
+  const systemError = SYSTEM_ERRORS.find(([pattern]) => pattern.test(message));
+  if (systemError !== undefined) {
+    return new StorageError(`storage failure while writing a file (${systemError[1]})`, systemError[1]);
+  }
   return err;
 }

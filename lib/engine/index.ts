@@ -83,8 +83,9 @@ function assertNoPattern(rel: string): void {
 
 /**
  * Checks what can be checked before queuing a request: the path is safe,
- * the file exists, the format is known, and for CSV and TSV the column
- * names (from at most the first MiB; a longer header is left to the worker).
+ * the file exists, the format is known, and the column names: for CSV and
+ * TSV from at most the first MiB (a longer header is left to the worker),
+ * for Parquet from the footer.
  *
  * @throws `InvalidPathError`, `InputNotFoundError`, `UnsupportedFormatError`, `ParseError`
  */
@@ -102,6 +103,18 @@ export async function inspectInput(
     const delimiter = options.delimiter ?? (resolvedFormat === 'tsv' ? '\t' : undefined);
     const header = await readCsvHeader(file, delimiter, INSPECT_HEADER_BYTES);
     return { format: resolvedFormat, columns: header?.names };
+  }
+  if (resolvedFormat === 'parquet') {
+    // The footer alone tells the columns; DuckDB checks it against the file's size before trusting it.
+    const connection = await connectTo(await storage.realRoot());
+    try {
+      const source = await openSource(connection, file, 'parquet', {});
+      return { format: resolvedFormat, columns: source.columns.map((c) => c.name) };
+    } catch (err) {
+      throw fromDuckDbError(err, false);
+    } finally {
+      connection.closeSync();
+    }
   }
   return { format: resolvedFormat, columns: undefined };
 }

@@ -133,6 +133,22 @@ describe('inspectInput', () => {
     });
   });
 
+  test('reads the columns of a Parquet file from its footer, structs flattened', async () => {
+    const { copyFile } = await import('node:fs/promises');
+    const { fileURLToPath } = await import('node:url');
+    const fixture = fileURLToPath(new URL('../fixtures/readers-parquet/nested.parquet', import.meta.url));
+    await copyFile(fixture, path.join(root, 'in', 'nested.parquet'));
+    expect(await inspectInput(storage, 'in/nested.parquet')).toEqual({
+      format: 'parquet',
+      columns: ['id', 'address.city', 'address.geo.lat', 'address.geo.lon', 'nums', 'words', 'counts'],
+    });
+  });
+
+  test('refuses a file that is not Parquet with parse_error', async () => {
+    await writeFile(path.join(root, 'in', 'fake.parquet'), 'not parquet at all');
+    await expect(inspectInput(storage, 'in/fake.parquet')).rejects.toMatchObject({ code: 'parse_error' });
+  });
+
   test('does not read JSON, whose columns only a full pass tells', async () => {
     expect(await inspectInput(storage, 'in/people.json')).toEqual({ format: 'json', columns: undefined });
   });
