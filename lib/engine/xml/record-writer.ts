@@ -1,0 +1,156 @@
+/**
+ * Turns the scanner's records into rows of a {@link VarcharTable}: resolves
+ * field names to columns (guessing each field's column from the previous
+ * record, so that a regular file costs a byte comparison per field, not a
+ * string), writes the cells, and stops the scan when new columns must be
+ * added first.
+ *
+ * @module
+ */
+import { decodeText } from './entities.js';
+import { recordFields, type Field } from './record-fields.js';
+import { checkName, parseRecordTree } from './record-tree.js';
+import { FieldKind, type FlatRecord, type RecordHandler } from './scanner.js';
+import type { VarcharTable } from './varchar-table.js';
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** Writes records as rows; implements the scanner's {@link RecordHandler}. */
+export class RecordWriter implements RecordHandler {
+  readonly #table: VarcharTable;
+  readonly #index = new Map<string, number>();
+  readonly #nameBytes: Uint8Array[] = [];
+  #guess = new Int32Array(64); // column of field i in the previous flat record
+  #stamp = new Int32Array(64); // row that last set each column
+  #row = 1;
+  readonly #columns: number[] = []; // columns of the current record's fields
+  /** Names to add before the held record can be written. */
+  #missing: string[] = [];
+  /** The record held while columns are added. */
+  #held: (() => void) | undefined;
+
+  /** @param table - where the rows go */
+  constructor(table: VarcharTable) {
+    this.#table = table;
+  }
+
+  /**
+   * Adds the columns the held record needs, then writes it (call when the scan stopped).
+   *
+   * @returns true when a record was held (the scan stopped early and must go on)
+   */
+  async resume(): Promise<boolean> {
+    const held = this.#held;
+    if (held === undefined) return false;
+    const names = this.#missing;
+    this.#missing = [];
+    this.#held = undefined;
+    await this.#table.addColumns(names);
+    held();
+    return true;
+  }
+
+  /** {@inheritDoc RecordHandler.flat} */
+  flat(buf: Uint8Array, record: FlatRecord, start: number, end: number): boolean {
+    const { count, names } = record;
+    if (count > this.#guess.length) this.#guess = grow(this.#guess, count);
+    const columns = this.#columns;
+    columns.length = count;
+    const stamp = this.#stamp;
+    const row = this.#row;
+    for (let f = 0; f < count; f++) {
+      const ns = names[2 * f]!;
+      const ne = names[2 * f + 1]!;
+      let column = this.#guess[f]!;
+      const known = this.#nameBytes[column];
+      if (known === undefined || !sameBytes(known, buf, ns, ne)) {
+        column = this.#column(decoder.decode(buf.subarray(ns, ne)), buf.subarray(ns, ne));
+        this.#guess[f] = column;
+      }
+      // A repeated element, or an attribute named like a child: the general path knows what to do.
+      if (column >= 0 && stamp[column] === row) return this.general(buf, start, end);
+      if (column >= 0) stamp[column] = row;
+      columns[f] = column;
+    }
+    if (this.#missing.length > 0) {
+      // Columns must be added first: hold the fields' ranges (the buffer stays until the scan resumes).
+      const values = record.values.slice(0, 2 * count);
+      const kinds = record.kinds.slice(0, count);
+      const names2 = names.slice(0, 2 * count);
+      this.#held = () => {
+        const fields: Field[] = [];
+        for (let f = 0; f < count; f++) {
+          const name = decoder.decode(buf.subarray(names2[2 * f]!, names2[2 * f + 1]!));
+          fields.push([name, valueText(buf, values[2 * f]!, values[2 * f + 1]!, kinds[f]!)]);
+        }
+        this.#writeFields(fields);
+      };
+      return true;
+    }
+    const table = this.#table;
+    const { values, kinds } = record;
+    for (let f = 0; f < count; f++) {
+      const vs = values[2 * f]!;
+      const ve = values[2 * f + 1]!;
+      if (ve === vs) continue;
+      if (kinds[f] === FieldKind.Plain) table.setBytes(columns[f]!, buf, vs, ve);
+      else table.setText(columns[f]!, decodeText(decoder.decode(buf.subarray(vs, ve))));
+    }
+    this.#endRow();
+    return false;
+  }
+
+  /** {@inheritDoc RecordHandler.general} */
+  general(buf: Uint8Array, start: number, end: number): boolean {
+    const fields = recordFields(parseRecordTree(decoder.decode(buf.subarray(start, end))));
+    for (const [name] of fields) if (!this.#index.has(name)) this.#column(name, encoder.encode(name));
+    if (this.#missing.length > 0) {
+      this.#held = () => this.#writeFields(fields);
+      return true;
+    }
+    this.#writeFields(fields);
+    return false;
+  }
+
+  #writeFields(fields: readonly Field[]): void {
+    for (const [name, value] of fields) this.#table.setText(this.#index.get(name)!, value);
+    this.#endRow();
+  }
+
+  #endRow(): void {
+    this.#table.endRow();
+    this.#row++;
+  }
+
+  /** The column of `name`, or -1 for one to add (then listed in `#missing`). */
+  #column(name: string, bytes: Uint8Array): number {
+    const known = this.#index.get(name);
+    if (known !== undefined) return known;
+    checkName(name);
+    const column = this.#nameBytes.length;
+    this.#index.set(name, column);
+    this.#nameBytes.push(bytes.slice());
+    if (column >= this.#stamp.length) this.#stamp = grow(this.#stamp, column + 1);
+    this.#missing.push(name);
+    return column;
+  }
+}
+
+function grow(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(size, 2 * a.length));
+  b.set(a);
+  return b;
+}
+
+function sameBytes(name: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (buf[start + i] !== name[i]) return false;
+  return true;
+}
+
+function valueText(buf: Uint8Array, start: number, end: number, kind: number): string | null {
+  if (start === end) return null;
+  const raw = decoder.decode(buf.subarray(start, end));
+  return kind === FieldKind.Plain ? raw : decodeText(raw);
+}
