@@ -75,6 +75,7 @@ export class XmlScanner {
   #ended = false;
   #records = 0;
   #paused = false;
+  #inText = false; // the last record scan stopped in text, its elements open
   // Lines: `#line` is the line of byte `#countedTo` of the current buffer.
   #line = 1;
   #countedTo = 0;
@@ -144,7 +145,16 @@ export class XmlScanner {
    */
   finish(buf: Uint8Array, rest: number): void {
     this.#buf = buf;
-    if (buf.indexOf(LT, rest) !== -1) this.#fail('unexpected end of file inside a tag', rest);
+    this.#inner.length = 0;
+    if (buf.indexOf(LT, rest) !== -1) {
+      // Scan the rest again to tell an open record from a cut tag.
+      try {
+        this.#token(buf.indexOf(LT, rest));
+      } catch (err) {
+        if (err !== NEED_MORE) throw err;
+      }
+      if (this.#inner.length === 0) this.#fail('unexpected end of file inside a tag', rest);
+    }
     if (this.#inner.length > 0) {
       const k = this.#inner.length - 2;
       const name = this.#text(this.#inner[k]!, this.#inner[k + 1]!);
@@ -317,6 +327,7 @@ export class XmlScanner {
     const flat = this.#flat;
     const inner = this.#inner;
     inner.length = 0;
+    this.#inText = false;
     flat.count = 0;
     let simple = this.#attributes(nameEnd, buf[tagEnd - 2] === SLASH ? tagEnd - 2 : tagEnd - 1);
     flat.attributes = flat.count;
@@ -335,7 +346,10 @@ export class XmlScanner {
         let lt = pos;
         const length = buf.length;
         while (lt < length && buf[lt] !== LT) lt++;
-        if (lt === length) throw NEED_MORE;
+        if (lt === length) {
+          this.#inText = true; // at end of file: the open elements are the ones not closed
+          throw NEED_MORE;
+        }
         if (simple && lt > pos) {
           // Text: a leaf's value, or whitespace between the record's children.
           if (field !== -1 && inner.length === 4) {
@@ -420,7 +434,7 @@ export class XmlScanner {
         }
       }
     } catch (err) {
-      inner.length = 0;
+      if (!this.#inText) inner.length = 0;
       throw err;
     }
     this.#deliver(simple, start, pos);
