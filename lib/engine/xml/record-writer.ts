@@ -24,7 +24,7 @@ export class RecordWriter implements RecordHandler {
   #guess = new Int32Array(64); // column of field i in the previous flat record
   #stamp = new Int32Array(64); // row that last set each column
   #row = 1;
-  readonly #columns: number[] = []; // columns of the current record's fields
+  #columns = new Int32Array(64); // columns of the current record's fields
   /** Names to add before the held record can be written. */
   #missing: string[] = [];
   /** The record held while columns are added. */
@@ -54,23 +54,34 @@ export class RecordWriter implements RecordHandler {
   /** {@inheritDoc RecordHandler.flat} */
   flat(buf: Uint8Array, record: FlatRecord, start: number, end: number): boolean {
     const { count, names } = record;
-    if (count > this.#guess.length) this.#guess = grow(this.#guess, count);
+    if (count > this.#guess.length) {
+      this.#guess = grow(this.#guess, count);
+      this.#columns = grow(this.#columns, count);
+    }
+    // Typed arrays, not arrays: setting an array's length per record showed in profiles.
     const columns = this.#columns;
-    columns.length = count;
-    const stamp = this.#stamp;
+    const guess = this.#guess;
+    const nameBytes = this.#nameBytes;
+    let stamp = this.#stamp;
     const row = this.#row;
     for (let f = 0; f < count; f++) {
       const ns = names[2 * f]!;
       const ne = names[2 * f + 1]!;
-      let column = this.#guess[f]!;
-      const known = this.#nameBytes[column];
+      let column = guess[f]!;
+      let known = nameBytes[column];
       if (known === undefined || !sameBytes(known, buf, ns, ne)) {
-        column = this.#column(decoder.decode(buf.subarray(ns, ne)), buf.subarray(ns, ne));
-        this.#guess[f] = column;
+        // Second guess: the column after the previous field's (a record missing an optional field).
+        column = f === 0 ? 0 : columns[f - 1]! + 1;
+        known = nameBytes[column];
+        if (known === undefined || !sameBytes(known, buf, ns, ne)) {
+          column = this.#column(decoder.decode(buf.subarray(ns, ne)), buf.subarray(ns, ne));
+          stamp = this.#stamp; // grown when the column is new
+        }
+        guess[f] = column;
       }
       // A repeated element, or an attribute named like a child: the general path knows what to do.
-      if (column >= 0 && stamp[column] === row) return this.general(buf, start, end);
-      if (column >= 0) stamp[column] = row;
+      if (stamp[column] === row) return this.general(buf, start, end);
+      stamp[column] = row;
       columns[f] = column;
     }
     if (this.#missing.length > 0) {

@@ -70,7 +70,10 @@ export class XmlScanner {
   readonly #handler: RecordHandler;
   readonly #outer: string[] = []; // open elements outside records
   readonly #outerLines: number[] = [];
-  readonly #inner: number[] = []; // [nameStart, nameEnd] pairs of open elements inside the record
+  // [nameStart, nameEnd] pairs of the open elements inside the record, `#top` of them used (a typed
+  // array with a counter: setting an array's length on every closing tag cost more than the scan).
+  readonly #inner = new Int32Array(2 * MAX_ELEMENT_DEPTH + 2);
+  #top = 0;
   #sawRoot = false;
   #ended = false;
   #records = 0;
@@ -145,7 +148,7 @@ export class XmlScanner {
    */
   finish(buf: Uint8Array, rest: number): void {
     this.#buf = buf;
-    this.#inner.length = 0;
+    this.#top = 0;
     if (buf.indexOf(LT, rest) !== -1) {
       // Scan the rest again to tell an open record from a cut tag.
       try {
@@ -153,10 +156,10 @@ export class XmlScanner {
       } catch (err) {
         if (err !== NEED_MORE) throw err;
       }
-      if (this.#inner.length === 0) this.#fail('unexpected end of file inside a tag', rest);
+      if (this.#top === 0) this.#fail('unexpected end of file inside a tag', rest);
     }
-    if (this.#inner.length > 0) {
-      const k = this.#inner.length - 2;
+    if (this.#top > 0) {
+      const k = this.#top - 2;
       const name = this.#text(this.#inner[k]!, this.#inner[k + 1]!);
       const line = this.#lineAt(this.#inner[k]! - 1);
       this.#fail(`unexpected end of file: <${name}> opened at line ${line} is not closed`, buf.length);
@@ -326,7 +329,8 @@ export class XmlScanner {
     const buf = this.#buf;
     const flat = this.#flat;
     const inner = this.#inner;
-    inner.length = 0;
+    let top = 0;
+    this.#top = 0;
     this.#inText = false;
     flat.count = 0;
     let simple = this.#attributes(nameEnd, buf[tagEnd - 2] === SLASH ? tagEnd - 2 : tagEnd - 1);
@@ -337,7 +341,8 @@ export class XmlScanner {
     }
     const base = this.#outer.length; // depth of the record element
     if (base >= MAX_ELEMENT_DEPTH) this.#fail(`elements nest over ${MAX_ELEMENT_DEPTH} levels`, start);
-    inner.push(nameStart, nameEnd);
+    inner[top++] = nameStart;
+    inner[top++] = nameEnd;
     let pos = tagEnd;
     let field = -1; // the flat field whose element is open
     try {
@@ -345,24 +350,27 @@ export class XmlScanner {
         // A loop, not indexOf: the next '<' is a few bytes away and a native call costs more.
         let lt = pos;
         const length = buf.length;
-        while (lt < length && buf[lt] !== LT) lt++;
+        // One pass finds the '<' and notes whether the text needs decoding ('&', CR); all three
+        // are below '=', so most bytes cost one comparison.
+        let decode = false;
+        for (; lt < length; lt++) {
+          const c = buf[lt]!;
+          if (c < 0x3d) {
+            if (c === LT) break;
+            if (c === 0x26 || c === 0x0d) decode = true;
+          }
+        }
         if (lt === length) {
           this.#inText = true; // at end of file: the open elements are the ones not closed
           throw NEED_MORE;
         }
         if (simple && lt > pos) {
           // Text: a leaf's value, or whitespace between the record's children.
-          if (field !== -1 && inner.length === 4) {
+          if (field !== -1 && top === 4) {
             flat.values[2 * field] = pos;
             flat.values[2 * field + 1] = lt;
-            for (let i = pos; i < lt; i++) {
-              const c = buf[i]!;
-              if (c === 0x26 || c === 0x0d) {
-                flat.kinds[field] = FieldKind.Decode;
-                break;
-              }
-            }
-          } else if (inner.length === 2) {
+            if (decode) flat.kinds[field] = FieldKind.Decode;
+          } else if (top === 2) {
             for (let i = pos; i < lt; i++) if (!isSpace(buf[i]!)) simple = false;
           }
         }
@@ -383,6 +391,20 @@ export class XmlScanner {
         }
         const closing = next === SLASH;
         const ns = lt + (closing ? 2 : 1);
+        if (closing && top > 0) {
+          // The common closing tag: the open element's name, then '>' — checked in one pass.
+          const os = inner[top - 2]!;
+          const len = inner[top - 1]! - os;
+          let i = 0;
+          if (ns + len < length) while (i < len && buf[ns + i] === buf[os + i]) i++;
+          if (i === len && ns + len < length && buf[ns + len] === GT) {
+            pos = ns + len + 1;
+            top -= 2;
+            if (top === 0) break;
+            if (top === 2) field = -1;
+            continue;
+          }
+        }
         let ne = ns;
         for (; ne < buf.length; ne++) {
           const c = buf[ne]!;
@@ -393,7 +415,7 @@ export class XmlScanner {
         const end = this.#tagEnd(ne, ns, ne, lt);
         pos = end;
         if (closing) {
-          const k = inner.length - 2;
+          const k = top - 2;
           const os = inner[k]!;
           const oe = inner[k + 1]!;
           let same = oe - os === ne - ns;
@@ -404,7 +426,7 @@ export class XmlScanner {
               lt,
             );
           }
-          inner.length = k;
+          top = k;
           if (k === 0) break;
           if (k === 2) field = -1;
           continue;
@@ -412,7 +434,7 @@ export class XmlScanner {
         const selfClosing = buf[end - 2] === SLASH;
         if (simple) {
           // Only leaf children without attributes are flat.
-          const depth = inner.length;
+          const depth = top;
           if (depth !== 2 || flat.count === MAX_FLAT_FIELDS) simple = false;
           else {
             for (let i = ne; i < end - 1 - (selfClosing ? 1 : 0); i++) if (!isSpace(buf[i]!)) simple = false;
@@ -427,14 +449,16 @@ export class XmlScanner {
           }
         }
         if (!selfClosing) {
-          if (base + inner.length / 2 >= MAX_ELEMENT_DEPTH) {
+          if (base + top / 2 >= MAX_ELEMENT_DEPTH) {
             this.#fail(`elements nest over ${MAX_ELEMENT_DEPTH} levels`, lt);
           }
-          inner.push(ns, ne);
+          inner[top++] = ns;
+          inner[top++] = ne;
         }
       }
     } catch (err) {
-      if (!this.#inText) inner.length = 0;
+      // At end of file in text, finish() names the innermost element left open.
+      this.#top = this.#inText ? top : 0;
       throw err;
     }
     this.#deliver(simple, start, pos);
