@@ -89,11 +89,14 @@ export async function loadXmlTable(
     for (;;) {
       // A record longer than a chunk makes the next read as long as what is held: linear, not quadratic.
       const held = buf.length - pos;
-      const chunk = Buffer.allocUnsafe(Math.max(chunkBytes, held));
-      const n = await readInto(handle, chunk);
+      // One new buffer per read: the held bytes, then the read straight after them (never reused,
+      // so views kept on it by the table's long strings stay valid).
+      const next = Buffer.allocUnsafe(held + Math.max(chunkBytes, held));
+      buf.copy(next, 0, pos);
+      const n = await readInto(handle, next, held);
       scanner.dropped(buf, pos);
       checked -= pos;
-      buf = Buffer.concat([buf.subarray(pos), chunk.subarray(0, n)]);
+      buf = next.subarray(0, held + n);
       pos = 0;
       if (read === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
         scanner.dropped(buf, 3);
@@ -182,9 +185,9 @@ async function openInput(file: string): Promise<FileHandle> {
   }
 }
 
-async function readInto(handle: FileHandle, buffer: Buffer): Promise<number> {
+async function readInto(handle: FileHandle, buffer: Buffer, offset: number): Promise<number> {
   try {
-    return (await handle.read(buffer, 0, buffer.length, null)).bytesRead;
+    return (await handle.read(buffer, offset, buffer.length - offset, null)).bytesRead;
   } catch (err) {
     throw toStorageError(err, 'reading the input');
   }
