@@ -207,6 +207,20 @@ describe('streaming', () => {
     expect(reader.getRowsJS()).toEqual([[10_000n, 10_000n, 0, 49_995_000n]]);
   });
 
+  test('keeps field names apart when the read buffers are reused, names of one length alternating', async () => {
+    const body = Array.from({ length: 200 }, (_, i) =>
+      i % 2 === 0 ? `<row><aa>${i}</aa></row>` : `<row><bb>${i}</bb><aa/></row>`,
+    ).join('');
+    for (const chunkBytes of [16, 50]) {
+      const rows = await load(`<rows>${body}</rows>`, undefined, { chunkBytes });
+      expect(rows).toEqual(
+        Array.from({ length: 200 }, (_, i) =>
+          i % 2 === 0 ? { aa: String(i), bb: null } : { aa: null, bb: String(i) },
+        ),
+      );
+    }
+  });
+
   test('reports progress in bytes, ending with the file size', async () => {
     const file = path.join(dir, 'progress.xml');
     await writeFile(file, `<rows>${'<row><a>1</a></row>'.repeat(1000)}</rows>`);

@@ -81,7 +81,9 @@ export async function loadXmlTable(
     const rows = await VarcharTable.create(connection, table);
     const writer = new RecordWriter(rows);
     const scanner = new XmlScanner(options.recordTag, writer);
-    let buf: Buffer = Buffer.alloc(0);
+    let backing: Buffer = Buffer.alloc(0);
+    let spare: Buffer = Buffer.alloc(0);
+    let buf: Buffer = backing;
     let pos = 0; // where scanning resumes
     let read = 0; // bytes read from the file
     let checked = 0; // bytes of buf known to be valid UTF-8
@@ -89,13 +91,17 @@ export async function loadXmlTable(
     for (;;) {
       // A record longer than a chunk makes the next read as long as what is held: linear, not quadratic.
       const held = buf.length - pos;
-      // One new buffer per read: the held bytes, then the read straight after them (never reused,
-      // so views kept on it by the table's long strings stay valid).
-      const next = Buffer.allocUnsafe(held + Math.max(chunkBytes, held));
+      // Two buffers take turns: the held bytes are copied to the other one and the read goes
+      // straight after them (fresh buffers per read cost a GC every few reads). Nothing keeps a
+      // view on a buffer past its turn: the table copies long strings.
+      const need = held + Math.max(chunkBytes, held);
+      const next = spare.length >= need ? spare : Buffer.allocUnsafe(need);
       buf.copy(next, 0, pos);
       const n = await readInto(handle, next, held);
       scanner.dropped(buf, pos);
       checked -= pos;
+      spare = backing;
+      backing = next;
       buf = next.subarray(0, held + n);
       pos = 0;
       if (read === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {

@@ -141,7 +141,7 @@ export class RecordWriter implements RecordHandler {
     checkName(name);
     const column = this.#nameBytes.length;
     this.#index.set(name, column);
-    this.#nameBytes.push(bytes.slice());
+    this.#nameBytes.push(new Uint8Array(bytes)); // a copy: the reader reuses its buffers
     if (column >= this.#stamp.length) this.#stamp = grow(this.#stamp, column + 1);
     this.#missing.push(name);
     return column;

@@ -249,7 +249,7 @@ export class XmlScanner {
     }
     if (nameEnd === buf.length) throw NEED_MORE;
     if (nameEnd === nameStart) this.#fail('malformed tag', start);
-    const end = this.#tagEnd(nameEnd, nameStart, nameEnd, start);
+    const end = buf[nameEnd] === GT ? nameEnd + 1 : this.#tagEnd(nameEnd, nameStart, nameEnd, start);
     const outer = this.#outer;
     if (closing) {
       const name = this.#text(nameStart, nameEnd);
@@ -412,7 +412,8 @@ export class XmlScanner {
         }
         if (ne === buf.length) throw NEED_MORE;
         if (ne === ns) this.#fail('malformed tag', lt);
-        const end = this.#tagEnd(ne, ns, ne, lt);
+        // A tag without attributes ends right after its name.
+        const end = buf[ne] === GT ? ne + 1 : this.#tagEnd(ne, ns, ne, lt);
         pos = end;
         if (closing) {
           const k = top - 2;

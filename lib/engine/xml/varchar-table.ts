@@ -31,7 +31,7 @@ interface ColumnCells {
   readonly data: Uint8Array<ArrayBuffer>;
   /** DuckDB's validity mask: bit `row` set when the cell is not null. */
   readonly validity: Uint8Array<ArrayBuffer>;
-  /** Strings over 12 bytes: rows and bytes (views on read buffers, which are never reused). */
+  /** Strings over 12 bytes: rows and bytes (copies, assigned when the chunk is appended). */
   readonly longRows: number[];
   readonly longBytes: Uint8Array[];
 }
@@ -127,7 +127,8 @@ export class VarcharTable {
       for (let i = start, to = at + 4; i < end; i++, to++) data[to] = src[i]!;
     } else {
       cells.longRows.push(row);
-      cells.longBytes.push(src.subarray(start, end));
+      // A copy: the reader reuses its buffers.
+      cells.longBytes.push(new Uint8Array(src.subarray(start, end))); // a copy (Buffer#slice is a view)
     }
   }
 
