@@ -149,6 +149,15 @@ describe('records and fields', () => {
     expect(rows).toEqual([{ id: '7', line: '[{"n":"1","sku":"a"},{"n":"2","sku":["b","c"]}]' }]);
   });
 
+  test('orders columns as the old reader when an attribute is named like a child, and lets the last of two same-named fields win', async () => {
+    expect(await load('<rows><a a="1"><a>2</a></a><a><a>3</a></a></rows>')).toEqual([
+      { '@a': '1', a: '2' },
+      { '@a': null, a: '3' },
+    ]);
+    // The record's text goes under its tag name, then the child of the same name replaces it.
+    expect(await load('<rows><row>t<row>u</row></row></rows>')).toEqual([{ row: 'u' }]);
+  });
+
   test('reads a record made of text only under its tag name', async () => {
     expect(await load('<tags><tag>a</tag><tag kind="x">b</tag><tag/></tags>')).toEqual([
       { tag: 'a', kind: null },

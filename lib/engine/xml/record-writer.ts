@@ -62,8 +62,9 @@ export class RecordWriter implements RecordHandler {
     const columns = this.#columns;
     const guess = this.#guess;
     const nameBytes = this.#nameBytes;
-    let stamp = this.#stamp;
+    const stamp = this.#stamp;
     const row = this.#row;
+    let fresh: Map<string, number> | undefined;
     for (let f = 0; f < count; f++) {
       const ns = names[2 * f]!;
       const ne = names[2 * f + 1]!;
@@ -74,8 +75,17 @@ export class RecordWriter implements RecordHandler {
         column = f === 0 ? 0 : columns[f - 1]! + 1;
         known = nameBytes[column];
         if (known === undefined || !sameBytes(known, buf, ns, ne)) {
-          column = this.#column(decoder.decode(buf.subarray(ns, ne)), buf.subarray(ns, ne));
-          stamp = this.#stamp; // grown when the column is new
+          const name = decoder.decode(buf.subarray(ns, ne));
+          const found = this.#index.get(name);
+          if (found === undefined) {
+            // A new name: registered only once the record is known to be flat, so that a record
+            // the general path takes (`@a` before `a`) decides the column order.
+            fresh ??= new Map();
+            if (fresh.has(name)) return this.general(buf, start, end);
+            fresh.set(name, f);
+            continue;
+          }
+          column = found;
         }
         guess[f] = column;
       }
@@ -83,6 +93,10 @@ export class RecordWriter implements RecordHandler {
       if (stamp[column] === row) return this.general(buf, start, end);
       stamp[column] = row;
       columns[f] = column;
+    }
+    if (fresh !== undefined) {
+      for (const [name, f] of fresh)
+        guess[f] = columns[f] = this.#column(name, buf.subarray(names[2 * f]!, names[2 * f + 1]!));
     }
     if (this.#missing.length > 0) {
       // Columns must be added first: hold the fields' ranges (the buffer stays until the scan resumes).
@@ -125,7 +139,11 @@ export class RecordWriter implements RecordHandler {
   }
 
   #writeFields(fields: readonly Field[]): void {
-    for (const [name, value] of fields) this.#table.setText(this.#index.get(name)!, value);
+    // Two fields may flatten to one name (a record's text and a child named like the record,
+    // `a.b` as an attribute and as a nested element): the last one wins.
+    const cells = new Map<number, string | null>();
+    for (const [name, value] of fields) cells.set(this.#index.get(name)!, value);
+    for (const [column, value] of cells) this.#table.setText(column, value);
     this.#endRow();
   }
 
