@@ -230,6 +230,36 @@ describe('streaming', () => {
     }
   });
 
+  test('reads records of one layout the same as any other, through layout changes, entities, empty and self-closing fields', async () => {
+    const records = [
+      '<row><a>1</a><b>x</b></row>',
+      '<row>\n  <a>2</a>\n  <b>y &amp; z</b>\n</row>',
+      '<row><a/><b></b></row>',
+      '<row><a>4</a><b>1\r\n2</b></row>',
+      '<row><b>5</b><a>6</a></row>',
+      '<row><a>7</a><b><!-- c -->8</b></row>',
+      '<row><a>9</a></row>',
+      '<row><a>10</a><b>w</b><c>new</c></row>',
+      '<row><a>11</a><b>v</b><c>u</c></row>',
+      '<row><a>12</a><a>13</a></row>',
+    ];
+    const expected = [
+      { a: '1', b: 'x', c: null },
+      { a: '2', b: 'y & z', c: null },
+      { a: null, b: null, c: null },
+      { a: '4', b: '1\n2', c: null },
+      { a: '6', b: '5', c: null },
+      { a: '7', b: '8', c: null },
+      { a: '9', b: null, c: null },
+      { a: '10', b: 'w', c: 'new' },
+      { a: '11', b: 'v', c: 'u' },
+      { a: '["12","13"]', b: null, c: null },
+    ];
+    for (const chunkBytes of [5, 1 << 20]) {
+      expect(await load(`<rows>${records.join('')}</rows>`, undefined, { chunkBytes })).toEqual(expected);
+    }
+  });
+
   test('reports progress in bytes, ending with the file size', async () => {
     const file = path.join(dir, 'progress.xml');
     await writeFile(file, `<rows>${'<row><a>1</a></row>'.repeat(1000)}</rows>`);

@@ -25,6 +25,8 @@ export class RecordWriter implements RecordHandler {
   #stamp = new Int32Array(64); // row that last set each column
   #row = 1;
   #columns = new Int32Array(64); // columns of the current record's fields
+  #templateColumns = new Int32Array(64); // columns of the scanner's template record
+  #templateCount = -1; // its field count, -1 when its columns are not known
   /** Names to add before the held record can be written. */
   #missing: string[] = [];
   /** The record held while columns are added. */
@@ -54,9 +56,16 @@ export class RecordWriter implements RecordHandler {
   /** {@inheritDoc RecordHandler.flat} */
   flat(buf: Uint8Array, record: FlatRecord, start: number, end: number): boolean {
     const { count, names } = record;
+    if (record.same && count === this.#templateCount) {
+      // The names of the template record, whose columns are known: no name to check.
+      this.#writeCells(buf, record, this.#templateColumns);
+      return false;
+    }
+    if (record.attributes === 0 && !record.same) this.#templateCount = -1; // until resolved below
     if (count > this.#guess.length) {
       this.#guess = grow(this.#guess, count);
       this.#columns = grow(this.#columns, count);
+      this.#templateColumns = grow(this.#templateColumns, count);
     }
     // Typed arrays, not arrays: setting an array's length per record showed in profiles.
     const columns = this.#columns;
@@ -98,6 +107,11 @@ export class RecordWriter implements RecordHandler {
       for (const [name, f] of fresh)
         guess[f] = columns[f] = this.#column(name, buf.subarray(names[2 * f]!, names[2 * f + 1]!));
     }
+    if (record.attributes === 0 && !record.same) {
+      // The scanner takes this record's names as its template: remember their columns.
+      this.#templateColumns.set(columns.subarray(0, count));
+      this.#templateCount = count;
+    }
     if (this.#missing.length > 0) {
       // Columns must be added first: hold the fields' ranges (the buffer stays until the scan resumes).
       const values = record.values.slice(0, 2 * count);
@@ -113,8 +127,14 @@ export class RecordWriter implements RecordHandler {
       };
       return true;
     }
+    this.#writeCells(buf, record, columns);
+    return false;
+  }
+
+  /** Writes the cells of a flat record whose field `f` goes to `columns[f]`, and ends the row. */
+  #writeCells(buf: Uint8Array, record: FlatRecord, columns: Int32Array): void {
     const table = this.#table;
-    const { values, kinds } = record;
+    const { values, kinds, count } = record;
     for (let f = 0; f < count; f++) {
       const vs = values[2 * f]!;
       const ve = values[2 * f + 1]!;
@@ -123,7 +143,6 @@ export class RecordWriter implements RecordHandler {
       else table.setText(columns[f]!, decodeText(decoder.decode(buf.subarray(vs, ve))));
     }
     this.#endRow();
-    return false;
   }
 
   /** {@inheritDoc RecordHandler.general} */

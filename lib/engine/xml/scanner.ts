@@ -34,6 +34,11 @@ export const enum FieldKind {
 export interface FlatRecord {
   count: number;
   attributes: number;
+  /**
+   * True when the record has the field names, in the same order, of the last flat record
+   * without attributes that had not (the scanner matched it against that one's names).
+   */
+  same: boolean;
   names: Int32Array;
   values: Int32Array;
   kinds: Uint8Array;
@@ -78,6 +83,11 @@ export class XmlScanner {
   #ended = false;
   #records = 0;
   #paused = false;
+  // The names of the last flat record without attributes, concatenated, with their offsets:
+  // the next records are first matched against them (one pass, no name to look up).
+  #template = new Uint8Array(256);
+  #templateEnds = new Int32Array(MAX_FLAT_FIELDS + 1);
+  #templateCount = 0;
   #inText = false; // the last record scan stopped in text, its elements open
   // Lines: `#line` is the line of byte `#countedTo` of the current buffer.
   #line = 1;
@@ -86,6 +96,7 @@ export class XmlScanner {
   readonly #flat: FlatRecord = {
     count: 0,
     attributes: 0,
+    same: false,
     names: new Int32Array(2 * MAX_FLAT_FIELDS),
     values: new Int32Array(2 * MAX_FLAT_FIELDS),
     kinds: new Uint8Array(MAX_FLAT_FIELDS),
@@ -216,7 +227,7 @@ export class XmlScanner {
   #tagEnd(from: number, nameStart: number, nameEnd: number, start: number): number {
     const buf = this.#buf;
     let quote = 0;
-    for (let i = from; i < buf.length; i++) {
+    for (let i = from, length = buf.length; i < length; i++) {
       const c = buf[i]!;
       if (quote !== 0) {
         if (c === quote) quote = 0;
@@ -341,15 +352,24 @@ export class XmlScanner {
     }
     const base = this.#outer.length; // depth of the record element
     if (base >= MAX_ELEMENT_DEPTH) this.#fail(`elements nest over ${MAX_ELEMENT_DEPTH} levels`, start);
+    flat.same = false;
+    if (simple && flat.count === 0 && this.#templateCount > 0 && base + 1 < MAX_ELEMENT_DEPTH) {
+      const end = this.#matchTemplate(tagEnd, nameStart, nameEnd);
+      if (end !== -1) {
+        flat.same = true;
+        this.#deliver(true, start, end);
+        return end;
+      }
+    }
     inner[top++] = nameStart;
     inner[top++] = nameEnd;
     let pos = tagEnd;
     let field = -1; // the flat field whose element is open
+    const length = buf.length;
     try {
       for (;;) {
         // A loop, not indexOf: the next '<' is a few bytes away and a native call costs more.
         let lt = pos;
-        const length = buf.length;
         // One pass finds the '<' and notes whether the text needs decoding ('&', CR); all three
         // are below '=', so most bytes cost one comparison.
         let decode = false;
@@ -374,7 +394,7 @@ export class XmlScanner {
             for (let i = pos; i < lt; i++) if (!isSpace(buf[i]!)) simple = false;
           }
         }
-        if (lt + 1 >= buf.length) throw NEED_MORE;
+        if (lt + 1 >= length) throw NEED_MORE;
         const next = buf[lt + 1]!;
         if (next === 0x21 /* ! */) {
           simple = false;
@@ -406,11 +426,11 @@ export class XmlScanner {
           }
         }
         let ne = ns;
-        for (; ne < buf.length; ne++) {
+        for (; ne < length; ne++) {
           const c = buf[ne]!;
           if (c <= 0x20 || c === SLASH || c === GT) break;
         }
-        if (ne === buf.length) throw NEED_MORE;
+        if (ne === length) throw NEED_MORE;
         if (ne === ns) this.#fail('malformed tag', lt);
         // A tag without attributes ends right after its name.
         const end = buf[ne] === GT ? ne + 1 : this.#tagEnd(ne, ns, ne, lt);
@@ -463,7 +483,95 @@ export class XmlScanner {
       throw err;
     }
     this.#deliver(simple, start, pos);
+    if (simple && flat.attributes === 0 && flat.count > 0) this.#setTemplate();
     return pos;
+  }
+
+  /** Makes the names of the flat record just delivered the template of the next ones. */
+  #setTemplate(): void {
+    const { count, names } = this.#flat;
+    const buf = this.#buf;
+    let size = 0;
+    for (let f = 0; f < count; f++) size += names[2 * f + 1]! - names[2 * f]!;
+    if (size > this.#template.length) this.#template = new Uint8Array(2 * size);
+    const template = this.#template;
+    const ends = this.#templateEnds;
+    let at = 0;
+    for (let f = 0; f < count; f++) {
+      for (let i = names[2 * f]!, end = names[2 * f + 1]!; i < end; i++) template[at++] = buf[i]!;
+      ends[f + 1] = at;
+    }
+    this.#templateCount = count;
+  }
+
+  /** True when `buf[at..]` holds the template name `k` (the caller checked the length). */
+  #templateName(at: number, k: number): boolean {
+    const buf = this.#buf;
+    const template = this.#template;
+    const from = this.#templateEnds[k]!;
+    const to = this.#templateEnds[k + 1]!;
+    for (let i = from; i < to; i++, at++) if (buf[at] !== template[i]) return false;
+    return true;
+  }
+
+  /**
+   * Matches a record's content, from the end of its start tag, against the
+   * template: each child `<name>text</name>` (or `<name/>`) with the template's
+   * names in order, whitespace between them, then the record's closing tag.
+   * Fills the flat record's ranges.
+   *
+   * @returns the offset after the record, or -1 when anything differs (or the buffer ends): the
+   *   caller then scans the record the ordinary way, which also tells errors apart
+   */
+  #matchTemplate(from: number, nameStart: number, nameEnd: number): number {
+    const buf = this.#buf;
+    const length = buf.length;
+    const flat = this.#flat;
+    const ends = this.#templateEnds;
+    const count = this.#templateCount;
+    let p = from;
+    for (let k = 0; k < count; k++) {
+      while (p < length && isSpace(buf[p]!)) p++;
+      const len = ends[k + 1]! - ends[k]!;
+      if (p + len + 2 >= length || buf[p] !== LT || !this.#templateName(p + 1, k)) return -1;
+      const ns = p + 1;
+      p = ns + len;
+      let vs = 0;
+      let ve = 0;
+      let kind = FieldKind.Plain;
+      if (buf[p] === SLASH) {
+        if (buf[p + 1] !== GT) return -1;
+        p += 2;
+      } else {
+        if (buf[p] !== GT) return -1;
+        vs = ++p;
+        for (; p < length; p++) {
+          const c = buf[p]!;
+          if (c < 0x3d) {
+            if (c === LT) break;
+            if (c === 0x26 || c === 0x0d) kind = FieldKind.Decode;
+          }
+        }
+        ve = p;
+        if (p + len + 3 > length || buf[p + 1] !== SLASH || !this.#templateName(p + 2, k)) return -1;
+        p += len + 2;
+        if (buf[p] !== GT) return -1;
+        p++;
+      }
+      flat.names[2 * k] = ns;
+      flat.names[2 * k + 1] = ns + len;
+      flat.values[2 * k] = vs;
+      flat.values[2 * k + 1] = ve;
+      flat.kinds[k] = kind;
+    }
+    while (p < length && isSpace(buf[p]!)) p++;
+    const len = nameEnd - nameStart;
+    if (p + len + 2 >= length || buf[p] !== LT || buf[p + 1] !== SLASH) return -1;
+    for (let i = 0; i < len; i++) if (buf[p + 2 + i] !== buf[nameStart + i]) return -1;
+    p += len + 2;
+    if (buf[p] !== GT) return -1;
+    flat.count = count;
+    return p + 1;
   }
 
   #deliver(simple: boolean, start: number, end: number): void {
