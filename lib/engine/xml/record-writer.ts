@@ -10,7 +10,8 @@
 import { decodeText } from './entities.js';
 import { recordFields, type Field } from './record-fields.js';
 import { checkName, parseRecordTree } from './record-tree.js';
-import { FieldKind, type FlatRecord, type RecordHandler } from './scanner.js';
+import { FieldKind, type FlatRecord } from './flat-record.js';
+import type { RecordHandler } from './scanner.js';
 import type { VarcharTable } from './varchar-table.js';
 
 const decoder = new TextDecoder();

@@ -10,6 +10,8 @@
  * @module
  */
 import { ParseError } from '../../errors.js';
+import { FlatTemplate } from './flat-template.js';
+import { FieldKind, type FlatRecord } from './flat-record.js';
 import { RecordRefused } from './record-tree.js';
 
 /** Deepest element nesting accepted in a document (records a few levels down, their fields up to 64 more). */
@@ -17,32 +19,6 @@ export const MAX_ELEMENT_DEPTH = 256;
 
 /** Thrown when the buffer ends before the token (or record) does: feed more and scan again. */
 export const NEED_MORE = Symbol('need more input');
-
-/** Field kinds of a flat record, in {@link FlatRecord.kinds}. */
-export const enum FieldKind {
-  /** Raw bytes are the value (empty: null). */
-  Plain = 0,
-  /** The bytes hold `&` or CR: decode them. */
-  Decode = 1,
-}
-
-/**
- * The fields of a flat record as ranges of the scanner's buffer, valid until
- * the next scan: field `i` has name `[names[2i], names[2i+1])` and value
- * `[values[2i], values[2i+1])`. Attributes come first (`attributes` of them).
- */
-export interface FlatRecord {
-  count: number;
-  attributes: number;
-  /**
-   * True when the record has the field names, in the same order, of the last flat record
-   * without attributes that had not (the scanner matched it against that one's names).
-   */
-  same: boolean;
-  names: Int32Array;
-  values: Int32Array;
-  kinds: Uint8Array;
-}
 
 /** What the scanner does with each record. */
 export interface RecordHandler {
@@ -83,11 +59,8 @@ export class XmlScanner {
   #ended = false;
   #records = 0;
   #paused = false;
-  // The names of the last flat record without attributes, concatenated, with their offsets:
-  // the next records are first matched against them (one pass, no name to look up).
-  #template = new Uint8Array(256);
-  #templateEnds = new Int32Array(MAX_FLAT_FIELDS + 1);
-  #templateCount = 0;
+  // The names of the last flat record without attributes: the next records are matched against them first.
+  readonly #template = new FlatTemplate(MAX_FLAT_FIELDS);
   #inText = false; // the last record scan stopped in text, its elements open
   // Lines: `#line` is the line of byte `#countedTo` of the current buffer.
   #line = 1;
@@ -353,8 +326,8 @@ export class XmlScanner {
     const base = this.#outer.length; // depth of the record element
     if (base >= MAX_ELEMENT_DEPTH) this.#fail(`elements nest over ${MAX_ELEMENT_DEPTH} levels`, start);
     flat.same = false;
-    if (simple && flat.count === 0 && this.#templateCount > 0 && base + 1 < MAX_ELEMENT_DEPTH) {
-      const end = this.#matchTemplate(tagEnd, nameStart, nameEnd);
+    if (simple && flat.count === 0 && this.#template.count > 0 && base + 1 < MAX_ELEMENT_DEPTH) {
+      const end = this.#template.match(buf, flat, tagEnd, nameStart, nameEnd);
       if (end !== -1) {
         flat.same = true;
         this.#deliver(true, start, end);
@@ -483,95 +456,8 @@ export class XmlScanner {
       throw err;
     }
     this.#deliver(simple, start, pos);
-    if (simple && flat.attributes === 0 && flat.count > 0) this.#setTemplate();
+    if (simple && flat.attributes === 0 && flat.count > 0) this.#template.set(buf, flat);
     return pos;
-  }
-
-  /** Makes the names of the flat record just delivered the template of the next ones. */
-  #setTemplate(): void {
-    const { count, names } = this.#flat;
-    const buf = this.#buf;
-    let size = 0;
-    for (let f = 0; f < count; f++) size += names[2 * f + 1]! - names[2 * f]!;
-    if (size > this.#template.length) this.#template = new Uint8Array(2 * size);
-    const template = this.#template;
-    const ends = this.#templateEnds;
-    let at = 0;
-    for (let f = 0; f < count; f++) {
-      for (let i = names[2 * f]!, end = names[2 * f + 1]!; i < end; i++) template[at++] = buf[i]!;
-      ends[f + 1] = at;
-    }
-    this.#templateCount = count;
-  }
-
-  /** True when `buf[at..]` holds the template name `k` (the caller checked the length). */
-  #templateName(at: number, k: number): boolean {
-    const buf = this.#buf;
-    const template = this.#template;
-    const from = this.#templateEnds[k]!;
-    const to = this.#templateEnds[k + 1]!;
-    for (let i = from; i < to; i++, at++) if (buf[at] !== template[i]) return false;
-    return true;
-  }
-
-  /**
-   * Matches a record's content, from the end of its start tag, against the
-   * template: each child `<name>text</name>` (or `<name/>`) with the template's
-   * names in order, whitespace between them, then the record's closing tag.
-   * Fills the flat record's ranges.
-   *
-   * @returns the offset after the record, or -1 when anything differs (or the buffer ends): the
-   *   caller then scans the record the ordinary way, which also tells errors apart
-   */
-  #matchTemplate(from: number, nameStart: number, nameEnd: number): number {
-    const buf = this.#buf;
-    const length = buf.length;
-    const flat = this.#flat;
-    const ends = this.#templateEnds;
-    const count = this.#templateCount;
-    let p = from;
-    for (let k = 0; k < count; k++) {
-      while (p < length && isSpace(buf[p]!)) p++;
-      const len = ends[k + 1]! - ends[k]!;
-      if (p + len + 2 >= length || buf[p] !== LT || !this.#templateName(p + 1, k)) return -1;
-      const ns = p + 1;
-      p = ns + len;
-      let vs = 0;
-      let ve = 0;
-      let kind = FieldKind.Plain;
-      if (buf[p] === SLASH) {
-        if (buf[p + 1] !== GT) return -1;
-        p += 2;
-      } else {
-        if (buf[p] !== GT) return -1;
-        vs = ++p;
-        for (; p < length; p++) {
-          const c = buf[p]!;
-          if (c < 0x3d) {
-            if (c === LT) break;
-            if (c === 0x26 || c === 0x0d) kind = FieldKind.Decode;
-          }
-        }
-        ve = p;
-        if (p + len + 3 > length || buf[p + 1] !== SLASH || !this.#templateName(p + 2, k)) return -1;
-        p += len + 2;
-        if (buf[p] !== GT) return -1;
-        p++;
-      }
-      flat.names[2 * k] = ns;
-      flat.names[2 * k + 1] = ns + len;
-      flat.values[2 * k] = vs;
-      flat.values[2 * k + 1] = ve;
-      flat.kinds[k] = kind;
-    }
-    while (p < length && isSpace(buf[p]!)) p++;
-    const len = nameEnd - nameStart;
-    if (p + len + 2 >= length || buf[p] !== LT || buf[p + 1] !== SLASH) return -1;
-    for (let i = 0; i < len; i++) if (buf[p + 2 + i] !== buf[nameStart + i]) return -1;
-    p += len + 2;
-    if (buf[p] !== GT) return -1;
-    flat.count = count;
-    return p + 1;
   }
 
   #deliver(simple: boolean, start: number, end: number): void {
