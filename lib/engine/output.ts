@@ -11,7 +11,7 @@ import type { OutputFormat } from '../types.js';
 import type { JobRunner } from './runner.js';
 import type { Params } from './sql.js';
 import { quoteIdent } from './sql.js';
-import { writeXmlResult } from './xml/write.js';
+import { writeXmlResult } from './xml/index.js';
 
 /** One output column. */
 export interface OutColumn {

@@ -14,7 +14,7 @@ import { textColumn, typedColumns, type SourceColumn } from './columns.js';
 import { readCsvHeader } from './csv-header.js';
 import { jsonSource } from './json-source.js';
 import { Params, quoteIdent, rowsWith, runWith } from './sql.js';
-import { loadXmlTable } from './xml/load.js';
+import { loadXmlTable } from './xml/index.js';
 
 /** Read options that apply to an input (the request's `options`, less the operation's). */
 export interface SourceOptions {

@@ -1,0 +1,182 @@
+/**
+ * Appends rows of VARCHAR cells to a DuckDB table, a data chunk (2,048 rows)
+ * at a time, writing the cells straight into the chunk's vectors: a string of
+ * up to 12 bytes is stored inline in its 16-byte `duckdb_string_t` (the C API's
+ * public layout: a 32-bit length, then the bytes, zero-padded), a longer one
+ * through `duckdb_vector_assign_string_element_len`. No JavaScript string is
+ * made for a cell read from the file. Columns are added as they appear
+ * (`ALTER TABLE … ADD COLUMN`, earlier rows null).
+ *
+ * @module
+ */
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBDataChunk, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { quoteIdentifier } from './identifiers.js';
+
+/**
+ * The column of a table none of whose records had a field: DuckDB has no
+ * table without columns, so this all-null placeholder stands until the first
+ * field comes (then it is dropped).
+ */
+export const XML_NO_COLUMN = '__xml_no_field__';
+
+/** Rows per chunk: DuckDB's vector size. */
+const CHUNK_ROWS = 2048;
+const STRING_T = 16;
+const INLINE_MAX = 12;
+
+/** One column's cells of the current chunk, kept in JavaScript memory until the chunk is appended. */
+interface ColumnCells {
+  /** The `duckdb_string_t` of each row: inline strings complete, longer ones filled in at append time. */
+  readonly data: Uint8Array<ArrayBuffer>;
+  /** DuckDB's validity mask: bit `row` set when the cell is not null. */
+  readonly validity: Uint8Array<ArrayBuffer>;
+  /** Strings over 12 bytes: rows and bytes (copies, assigned when the chunk is appended). */
+  readonly longRows: number[];
+  readonly longBytes: Uint8Array[];
+}
+
+const newCells = (): ColumnCells => ({
+  data: new Uint8Array(CHUNK_ROWS * STRING_T),
+  validity: new Uint8Array(CHUNK_ROWS / 8),
+  longRows: [],
+  longBytes: [],
+});
+
+/**
+ * Rows into one DuckDB table of VARCHAR columns. Set the cells of a row with
+ * {@link VarcharTable.setBytes} / {@link VarcharTable.setText}, then
+ * {@link VarcharTable.endRow}; unset cells are null. {@link VarcharTable.finish}
+ * appends what is left.
+ */
+export class VarcharTable {
+  readonly #connection: DuckDBConnection;
+  readonly #table: string;
+  readonly #names: string[] = [];
+  #appender: DuckDBAppender | undefined;
+  #cells: ColumnCells[] = [newCells()];
+  #row = 0; // row of the current chunk being filled
+  #rows = 0; // rows appended in all
+  readonly #encoder = new TextEncoder();
+
+  private constructor(connection: DuckDBConnection, table: string) {
+    this.#connection = connection;
+    this.#table = table;
+  }
+
+  /**
+   * Creates the table (TEMP, no column yet: DuckDB needs one, so a placeholder
+   * is dropped when the first real column comes).
+   *
+   * @param connection - where the table lives
+   * @param table - its name (quoted here)
+   */
+  static async create(connection: DuckDBConnection, table: string): Promise<VarcharTable> {
+    await connection.run(
+      `CREATE TEMP TABLE ${quoteIdentifier(table)} (${quoteIdentifier(XML_NO_COLUMN)} VARCHAR)`,
+    );
+    const created = new VarcharTable(connection, table);
+    created.#appender = await created.#openAppender();
+    return created;
+  }
+
+  /** Column names, in creation order. */
+  get columns(): readonly string[] {
+    return this.#names;
+  }
+
+  /** Rows completed so far. */
+  get rows(): number {
+    return this.#rows + this.#row;
+  }
+
+  /**
+   * Adds columns (all VARCHAR, null in the rows already written). The
+   * current chunk is appended first, since a chunk's columns are fixed.
+   */
+  async addColumns(names: readonly string[]): Promise<void> {
+    this.#flushChunk();
+    this.#appender!.closeSync();
+    const table = quoteIdentifier(this.#table);
+    for (const name of names) {
+      await this.#connection.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdentifier(name)} VARCHAR`);
+      if (this.#names.length === 0) {
+        await this.#connection.run(`ALTER TABLE ${table} DROP COLUMN ${quoteIdentifier(XML_NO_COLUMN)}`);
+      }
+      this.#names.push(name);
+    }
+    this.#cells = this.#names.map(newCells);
+    this.#appender = await this.#openAppender();
+  }
+
+  /** Sets cell `column` of the current row to the UTF-8 bytes `src[start..end)` (non-empty, valid UTF-8). */
+  setBytes(column: number, src: Uint8Array, start: number, end: number): void {
+    const cells = this.#cells[column]!;
+    const row = this.#row;
+    const length = end - start;
+    const data = cells.data;
+    const at = row * STRING_T;
+    const validity = cells.validity;
+    const bit = 1 << (row & 7);
+    // Set twice in one row (two fields flattening to one name): the last value wins, on a clean slot.
+    if ((validity[row >> 3]! & bit) !== 0) data.fill(0, at, at + STRING_T);
+    validity[row >> 3]! |= bit;
+    if (length <= INLINE_MAX) {
+      // The slot is zero (cleared after each chunk): the length's high bytes and the padding stay so.
+      data[at] = length;
+      for (let i = start, to = at + 4; i < end; i++, to++) data[to] = src[i]!;
+    } else {
+      cells.longRows.push(row);
+      // A copy: the reader reuses its buffers.
+      cells.longBytes.push(new Uint8Array(src.subarray(start, end))); // a copy (Buffer#slice is a view)
+    }
+  }
+
+  /** Sets cell `column` of the current row to `text` (null when empty). */
+  setText(column: number, text: string | null): void {
+    if (text === null || text === '') return;
+    const bytes = this.#encoder.encode(text);
+    this.setBytes(column, bytes, 0, bytes.length);
+  }
+
+  /** Completes the current row; appends the chunk when it is full. */
+  endRow(): void {
+    if (++this.#row === CHUNK_ROWS) this.#flushChunk();
+  }
+
+  /** Appends the rows left and closes the appender. */
+  finish(): void {
+    this.#flushChunk();
+    this.#appender!.closeSync();
+  }
+
+  /** Appends the rows of the current chunk, if any, and clears the cells for the next. */
+  #flushChunk(): void {
+    const rows = this.#row;
+    if (rows === 0) return;
+    const chunk = DuckDBDataChunk.create(this.#cells.map(() => VARCHAR));
+    this.#cells.forEach((cells, i) => {
+      const vector = duckdb.data_chunk_get_vector(chunk.chunk, i);
+      // The binding hands out copies of vector memory: cells are copied in, then long strings assigned.
+      duckdb.copy_data_to_vector(vector, 0, cells.data.buffer, 0, rows * STRING_T);
+      for (let k = 0; k < cells.longRows.length; k++) {
+        duckdb.vector_assign_string_element_len(vector, cells.longRows[k]!, cells.longBytes[k]!);
+      }
+      duckdb.vector_ensure_validity_writable(vector);
+      duckdb.copy_data_to_vector_validity(vector, 0, cells.validity.buffer, 0, cells.validity.byteLength);
+      cells.data.fill(0, 0, rows * STRING_T);
+      cells.validity.fill(0);
+      cells.longRows.length = 0;
+      cells.longBytes.length = 0;
+    });
+    chunk.rowCount = rows;
+    this.#appender!.appendDataChunk(chunk);
+    this.#rows += rows;
+    this.#row = 0;
+  }
+
+  /** The table is TEMP: catalog `temp`, schema `main`. The name is passed as is, not parsed as SQL. */
+  #openAppender(): Promise<DuckDBAppender> {
+    return this.#connection.createAppender(this.#table, 'main', 'temp');
+  }
+}
