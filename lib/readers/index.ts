@@ -1,11 +1,10 @@
 /**
- * The readers' registry: which format a path is, and the reader of each
- * format behind one factory.
+ * The readers' registry: the reader of each format behind one factory.
+ * Which format a path is comes from `lib/input-format.ts` (pure, shared with
+ * the request schema), re-exported here for the engine.
  *
  * @module
  */
-import path from 'node:path';
-import { UnsupportedFormatError } from '../errors.js';
 import type { InputFormat, ReadOptions, TableSource } from '../types.js';
 import { openCsvSource } from './csv.js';
 import { openJsonSource } from './json.js';
@@ -13,39 +12,7 @@ import { openNdjsonSource } from './ndjson.js';
 import { openParquetSource } from './parquet.js';
 import { openXmlSource } from './xml.js';
 
-/** File extensions (lower case, with dot) and the format they stand for. */
-export const INPUT_EXTENSIONS: Readonly<Record<string, InputFormat>> = Object.freeze({
-  '.csv': 'csv',
-  '.tsv': 'tsv',
-  '.json': 'json',
-  '.ndjson': 'ndjson',
-  '.jsonl': 'ndjson',
-  '.xml': 'xml',
-  '.parquet': 'parquet',
-  '.parq': 'parquet',
-});
-
-/**
- * The input format of a file, from its extension (any letter case).
- *
- * @param file - a file name or path (only its extension is looked at)
- * @returns the format
- * @throws `UnsupportedFormatError` for any other extension, listing the supported ones
- *
- * @example
- * ```ts
- * formatFromPath('exports/Ventes.CSV'); // 'csv'
- * formatFromPath('logs/app.jsonl'); // 'ndjson'
- * ```
- */
-export function formatFromPath(file: string): InputFormat {
-  const ext = path.posix.extname(file).toLowerCase();
-  const format = Object.hasOwn(INPUT_EXTENSIONS, ext) ? INPUT_EXTENSIONS[ext] : undefined;
-  if (format === undefined) {
-    throw new UnsupportedFormatError(ext === '' ? '(no extension)' : ext, Object.keys(INPUT_EXTENSIONS));
-  }
-  return format;
-}
+export { formatFromPath, INPUT_EXTENSIONS } from '../input-format.js';
 
 /**
  * Opens an input file with the reader of its format. Nothing is read until
