@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { ColumnsParamsSchema, GroupByParamsSchema } from '../lib/compute-request.js';
+import { GroupByParamsSchema, NonNullParamsSchema, StatsParamsSchema } from '../lib/compute-request.js';
 import { ERROR_CODES } from '../lib/errors.js';
 import { JOB_STATUSES } from '../lib/jobs/job.js';
 import { OUTPUT_FORMATS } from '../lib/types.js';
@@ -90,7 +90,8 @@ const JobPage = registry.register(
   z.object({ jobs: z.array(Job), next_cursor: z.string().nullable() }).strict(),
 );
 const GroupByRequest = registry.register('GroupByRequest', GroupByParamsSchema);
-const ColumnsRequest = registry.register('ColumnsRequest', ColumnsParamsSchema);
+const NonNullRequest = registry.register('NonNullRequest', NonNullParamsSchema);
+const StatsRequest = registry.register('StatsRequest', StatsParamsSchema);
 
 const json = (schema: z.ZodType, description: string) => ({
   description,
@@ -145,7 +146,7 @@ registry.registerPath({
     body: {
       content: {
         'application/json': {
-          schema: z.union([GroupByRequest, ColumnsRequest]),
+          schema: z.union([GroupByRequest, NonNullRequest, StatsRequest]),
           examples: {
             group_by: {
               value: {
