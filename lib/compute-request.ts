@@ -226,33 +226,46 @@ export const ComputeRequestSchema = z.discriminatedUnion('operation', [
   StatsParamsSchema.safeExtend(resolved('stats')),
 ]);
 
-type KeysOfAny<T> = T extends unknown ? keyof T : never;
 /**
  * Each member of the union `U`, with the keys that only other members have
  * declared absent (`?: undefined`), so that consumers can read any field
  * without narrowing first, while an object carrying another operation's
  * field still does not type-check.
  */
-type Exclusive<U, All = U> = U extends unknown
-  ? U & { [K in Exclude<KeysOfAny<All>, keyof U>]?: undefined }
+export type Exclusive<U, All = U> = U extends unknown
+  ? U & { [K in Exclude<All extends unknown ? keyof All : never, keyof U>]?: undefined }
   : never;
 
-type AnyOptions =
+/** Parsed options of one operation or another. */
+export type OperationOptions =
   | z.infer<typeof GroupByOptionsSchema>
   | z.infer<typeof NonNullOptionsSchema>
   | z.infer<typeof StatsOptionsSchema>;
 
 /** Parsed options of any operation (an option of another operation reads as `undefined`). */
-export type EngineOptions = Exclusive<AnyOptions>;
+export type EngineOptions = Exclusive<OperationOptions>;
 
-type WithExclusiveOptions<R extends { options?: AnyOptions | undefined }> = Omit<R, 'options'> & {
-  options?: Exclusive<NonNullable<R['options']>, AnyOptions> | undefined;
+/** A request whose `options` are read as {@link Exclusive} options. */
+export type WithExclusiveOptions<R extends { options?: OperationOptions | undefined }> = Omit<
+  R,
+  'options'
+> & {
+  options?: Exclusive<NonNullable<R['options']>, OperationOptions> | undefined;
 };
-type ParsedRequest = z.infer<typeof ComputeRequestSchema>;
 
-/** A fully resolved compute request, one member per operation. */
+/** A resolved request as zod infers it from {@link ComputeRequestSchema}. */
+export type ParsedComputeRequest = z.infer<typeof ComputeRequestSchema>;
+
+/**
+ * A fully resolved compute request, one member per operation; a field or
+ * option of another operation reads as `undefined`.
+ */
 export type ComputeRequest = Exclusive<
-  ParsedRequest extends infer R ? (R extends ParsedRequest ? WithExclusiveOptions<R> : never) : never
+  ParsedComputeRequest extends infer R
+    ? R extends ParsedComputeRequest
+      ? WithExclusiveOptions<R>
+      : never
+    : never
 >;
 
 /** True when `name` is an operation the engine knows. */
