@@ -10,7 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { ColumnsParamsSchema, GroupByParamsSchema } from '../lib/compute-request.js';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  PARAMS_SCHEMAS,
+  OPERATIONS,
+  type Operation,
+} from '../lib/compute-request.js';
 import { ERROR_CODES } from '../lib/errors.js';
 import { JOB_STATUSES } from '../lib/jobs/job.js';
 import { OUTPUT_FORMATS } from '../lib/types.js';
@@ -89,8 +94,11 @@ const JobPage = registry.register(
   'JobPage',
   z.object({ jobs: z.array(Job), next_cursor: z.string().nullable() }).strict(),
 );
-const GroupByRequest = registry.register('GroupByRequest', GroupByParamsSchema);
-const ColumnsRequest = registry.register('ColumnsRequest', ColumnsParamsSchema);
+const REQUEST_NAMES: Record<Operation, string> = {
+  group_by: 'GroupByRequest',
+  non_null: 'NonNullRequest',
+  stats: 'StatsRequest',
+};
 
 const json = (schema: z.ZodType, description: string) => ({
   description,
@@ -124,65 +132,109 @@ registry.registerPath({
   },
 });
 
-registry.registerPath({
-  method: 'post',
-  operationId: 'compute',
-  path: '/compute/{operation}',
-  summary: 'Queue a computation on a file of the storage',
-  security: [{ [bearer.name]: [] }],
-  request: {
-    params: z.object({ operation: z.enum(['group_by', 'non_null', 'stats']) }),
-    headers: z.object({
-      Prefer: z.string().optional().openapi({
-        description: 'RFC 7240 `wait=N` (N ≤ 25 s): answer 200 with the finished job if it ends in time',
-      }),
-      'Idempotency-Key': z
-        .string()
-        .max(255)
-        .optional()
-        .openapi({ description: 'the same key from the same user within 24 h returns the same job (200)' }),
-    }),
-    body: {
-      content: {
-        'application/json': {
-          schema: z.union([GroupByRequest, ColumnsRequest]),
-          examples: {
-            group_by: {
-              value: {
-                input: 'in/sales.csv',
-                columns: ['region'],
-                aggregations: { amount: ['mean', 'sum'] },
-              },
-            },
-            non_null: {
-              value: { input: 'in/sales.json', columns: ['amount', 'region'], options: { how: 'any' } },
-            },
-            stats: { value: { input: 'in/sales.parquet', columns: ['amount'], output_format: 'csv' } },
-          },
-        },
+/** One example per operation, on the files `npm run demo` writes (each is parsed by its schema in a test). */
+const EXAMPLES: Record<Operation, Record<string, { summary: string; value: Record<string, unknown> }>> = {
+  group_by: {
+    csv: {
+      summary: 'quantities and prices per region',
+      value: {
+        input: 'demo/sales.csv',
+        columns: ['region'],
+        aggregations: { quantity: ['sum', 'mean'], unit_price: ['max'] },
       },
     },
   },
-  responses: {
-    200: json(Job, 'the finished job (`Prefer: wait`), or the job of a repeated `Idempotency-Key`'),
-    202: {
-      ...json(Accepted, 'queued'),
-      headers: { Location: { description: '`/jobs/<id>`', schema: { type: 'string' } } },
+  non_null: {
+    json: {
+      summary: 'rows with a region or a quantity',
+      value: { input: 'demo/sales.json', columns: ['region', 'quantity'], options: { how: 'any' } },
     },
-    400: error('invalid_request or invalid_path'),
-    404: error('input_not_found, or not_found for an unknown operation'),
-    409: error('output_exists'),
-    413: error('payload_too_large (over 64 KiB)'),
-    415: error('unsupported_format'),
-    422: error('unknown_column (CSV, TSV, Parquet)'),
-    429: {
-      ...error('too_many_requests: over MAX_QUEUED_JOBS waiting jobs'),
-      headers: { 'Retry-After': { description: 'seconds', schema: { type: 'string' } } },
+    xml: {
+      summary: 'rows with a quantity, from XML records, written as NDJSON',
+      value: {
+        input: 'demo/sales.xml',
+        columns: ['quantity'],
+        output_format: 'ndjson',
+        options: { record_tag: 'row', null_values: ['', 'NA'] },
+      },
     },
-    503: error('queue_unavailable or storage_error'),
-    ...authHeaders,
   },
-});
+  stats: {
+    parquet: {
+      summary: 'population statistics of Parquet columns, written as CSV',
+      value: {
+        input: 'demo/sales.parquet',
+        columns: ['quantity', 'unit_price'],
+        output_format: 'csv',
+        options: { ddof: 0 },
+      },
+    },
+  },
+};
+
+const SUMMARIES: Record<Operation, string> = {
+  group_by: 'Queue a group_by: one row per distinct key tuple, with the aggregations asked for',
+  non_null: 'Queue a non_null: the rows whose listed columns are non-null',
+  stats: 'Queue a stats: count, nulls, mean, variance, std, min and max of each listed column',
+};
+
+const operationId = (op: Operation): string =>
+  `compute${op.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase())}`;
+
+for (const op of OPERATIONS) {
+  const body = registry.register(REQUEST_NAMES[op], PARAMS_SCHEMAS[op]);
+  registry.registerPath({
+    method: 'post',
+    operationId: operationId(op),
+    path: `/compute/${op}`,
+    summary: SUMMARIES[op],
+    description:
+      'Options that belong to another input format are refused (`invalid_request`): `delimiter` is for CSV and ' +
+      'TSV, `record_tag` for XML, `null_values` for CSV, TSV and XML; the format is `format`, else the ' +
+      "input's extension. `/compute/<anything else>` answers 404 `not_found`, listing the operations.",
+    security: [{ [bearer.name]: [] }],
+    request: {
+      headers: z.object({
+        Prefer: z.string().optional().openapi({
+          description: 'RFC 7240 `wait=N` (N ≤ 25 s): answer 200 with the finished job if it ends in time',
+        }),
+        'Idempotency-Key': z.string().regex(IDEMPOTENCY_KEY_PATTERN).optional().openapi({
+          description:
+            '1 to 255 printable ASCII characters; the same key from the same user within 24 h returns the same job (200)',
+        }),
+      }),
+      body: { required: true, content: { 'application/json': { schema: body, examples: EXAMPLES[op] } } },
+    },
+    responses: {
+      200: {
+        ...json(Job, 'the finished job (`Prefer: wait`), or the job of a repeated `Idempotency-Key`'),
+        headers: {
+          Location: { description: '`/jobs/<id>` (with `Prefer: wait`)', schema: { type: 'string' } },
+          'Preference-Applied': {
+            description: '`wait=N` when the answer waited for the job',
+            schema: { type: 'string' },
+          },
+        },
+      },
+      202: {
+        ...json(Accepted, 'queued'),
+        headers: { Location: { description: '`/jobs/<id>`', schema: { type: 'string' } } },
+      },
+      400: error('invalid_request (listing every issue and the allowed fields) or invalid_path'),
+      404: error('input_not_found'),
+      409: error('output_exists'),
+      413: error('payload_too_large (over 64 KiB)'),
+      415: error('unsupported_format'),
+      422: error("unknown_column (CSV, TSV, Parquet), or parse_error when the input's header is unreadable"),
+      429: {
+        ...error('too_many_requests: over MAX_QUEUED_JOBS waiting jobs'),
+        headers: { 'Retry-After': { description: 'seconds', schema: { type: 'string' } } },
+      },
+      503: error('queue_unavailable or storage_error'),
+      ...authHeaders,
+    },
+  });
+}
 
 registry.registerPath({
   method: 'get',
@@ -222,7 +274,7 @@ registry.registerPath({
   request: {
     query: z.object({
       status: z.enum(JOB_STATUSES).optional(),
-      limit: z.string().optional().openapi({ description: 'integer 1–100, default 20' }),
+      limit: z.number().int().min(1).max(100).optional().openapi({ description: 'default 20' }),
       cursor: z.string().optional().openapi({ description: '`next_cursor` of the previous page' }),
     }),
   },

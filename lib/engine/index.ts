@@ -7,7 +7,7 @@
  * @module
  */
 import type { Aggregation, ComputeRequest, EngineOptions, Operation } from '../compute-request.js';
-import { InvalidPathError, InvalidRequestError, OutputExistsError, UnknownColumnError } from '../errors.js';
+import { InvalidPathError, OutputExistsError, UnknownColumnError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { InputFormat, OutputFormat } from '../types.js';
 import type { SourceColumn } from './columns.js';
@@ -50,30 +50,6 @@ export interface InputInfo {
 
 /** Bytes of a CSV header read at submission: a longer header is checked by the worker instead. */
 export const INSPECT_HEADER_BYTES = 2 ** 20;
-
-/**
- * Refuses options that do not apply to the operation or the format, rather
- * than silently ignoring what the client meant.
- *
- * @throws `InvalidRequestError`
- */
-export function assertOptionsFit(
-  operation: Operation,
-  format: InputFormat,
-  options: EngineOptions = {},
-): void {
-  const misfits: string[] = [];
-  if (options.delimiter !== undefined && format !== 'csv' && format !== 'tsv')
-    misfits.push('delimiter (CSV/TSV only)');
-  if (options.record_tag !== undefined && format !== 'xml') misfits.push('record_tag (XML only)');
-  if (options.how !== undefined && operation !== 'non_null') misfits.push('how (non_null only)');
-  if (options.ddof !== undefined && operation === 'non_null') misfits.push('ddof (stats and group_by only)');
-  if (options.null_values !== undefined && (format === 'json' || format === 'ndjson' || format === 'parquet'))
-    misfits.push('null_values (CSV/TSV/XML only)');
-  if (misfits.length > 0) {
-    throw new InvalidRequestError(`options not applicable here: ${misfits.join(', ')}`, { options: misfits });
-  }
-}
 
 /** DuckDB expands `*`, `?` and `[` in file names as patterns: a name holding them could read other files. */
 function assertNoPattern(rel: string): void {
@@ -172,11 +148,8 @@ export async function runCompute(
 ): Promise<ComputeResult> {
   const format = request.format ?? formatFromPath(request.input);
   const outputFormat = request.output_format ?? defaultOutputFormat(format);
+  // The request was validated by its schema (lib/compute-request.ts), options per operation and format included.
   const options = request.options ?? {};
-  assertOptionsFit(request.operation, format, options);
-  if (request.aggregations !== undefined && request.operation !== 'group_by') {
-    throw new InvalidRequestError('aggregations apply to group_by only');
-  }
   const file = await storage.resolveExisting(request.input);
   assertNoPattern(request.input);
   // Fail before the work, not after: the output is checked again when published.

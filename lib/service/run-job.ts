@@ -89,8 +89,9 @@ export async function runJobMessage(
   const log = { job_id: jobId, user: job.submitted_by, operation: job.operation, attempt: job.attempts };
   logger.info('job started', log);
   const started = Date.now();
-  // The same schema the HTTP handler validated with: a document edited or written by an older
-  // version fails here, cleanly, instead of inside the engine.
+  // The same rules the HTTP handler validated with (the union of the per-operation schemas, options
+  // per format included): a document edited or written by an older version fails here, cleanly,
+  // instead of inside the engine, which checks nothing of the request again.
   const request = ComputeRequestSchema.safeParse(job.request);
   if (!request.success) {
     await fail(deps, jobId, started, { code: 'invalid_request', message: 'the stored request is not valid' });

@@ -4,20 +4,17 @@
  *
  * @module
  */
+import type { z } from 'zod';
 import {
+  IDEMPOTENCY_KEY_PATTERN,
   isOperation,
   OPERATIONS,
   PARAMS_SCHEMAS,
+  type ComputeParams,
   type ComputeRequest,
   type Operation,
 } from '../compute-request.js';
-import {
-  assertColumnsExist,
-  assertOptionsFit,
-  defaultOutputFormat,
-  inspectInput,
-  outputExtension,
-} from '../engine/index.js';
+import { assertColumnsExist, defaultOutputFormat, inspectInput, outputExtension } from '../engine/index.js';
 import {
   ConflictError,
   InvalidRequestError,
@@ -39,11 +36,13 @@ export interface Submission {
 /** Seconds a client is asked to wait when the queue is full. */
 export const RETRY_AFTER_SECONDS = 5;
 
-function parseParams(
-  operation: Operation,
-  body: unknown,
-): Omit<ComputeRequest, 'operation' | 'output'> & { output?: string } {
-  const schema = PARAMS_SCHEMAS[operation];
+/**
+ * Parses a body with one operation's params schema: the operation's fields and options, and the
+ * options of the input's format.
+ *
+ * @throws `InvalidRequestError` listing every issue and the fields the operation takes
+ */
+function parseWith<S extends z.ZodObject>(operation: Operation, schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -55,6 +54,17 @@ function parseParams(
   return parsed.data;
 }
 
+function parseParams(operation: Operation, body: unknown): ComputeParams {
+  switch (operation) {
+    case 'group_by':
+      return { ...parseWith(operation, PARAMS_SCHEMAS.group_by, body), operation };
+    case 'non_null':
+      return { ...parseWith(operation, PARAMS_SCHEMAS.non_null, body), operation };
+    case 'stats':
+      return { ...parseWith(operation, PARAMS_SCHEMAS.stats, body), operation };
+  }
+}
+
 /**
  * Validates an idempotency key: printable ASCII, at most 255 characters.
  *
@@ -62,7 +72,7 @@ function parseParams(
  */
 export function checkIdempotencyKey(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new InvalidRequestError('Idempotency-Key must be 1 to 255 printable ASCII characters');
   }
   return key;
@@ -136,13 +146,13 @@ export async function submitJob(
   const outputFormat = params.output_format ?? defaultOutputFormat(info.format);
   const output = deps.storage.normalize(params.output ?? `results/${jobId}.${outputExtension(outputFormat)}`);
   if (await deps.storage.exists(output)) throw new OutputExistsError(output);
-  if (info.columns)
-    assertColumnsExist([...params.columns, ...Object.keys(params.aggregations ?? {})], info.columns);
-  assertOptionsFit(operation, info.format, params.options);
+  if (info.columns) {
+    const aggregated = params.operation === 'group_by' ? Object.keys(params.aggregations ?? {}) : [];
+    assertColumnsExist([...params.columns, ...aggregated], info.columns);
+  }
 
   const request: ComputeRequest = {
     ...params,
-    operation,
     output,
     output_format: outputFormat,
     format: info.format,

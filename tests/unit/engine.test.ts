@@ -96,17 +96,6 @@ describe('runCompute', () => {
     await expect(run({})).rejects.toMatchObject({ code: 'output_exists' });
   });
 
-  test('refuses options that do not apply to the operation or format', async () => {
-    await expect(run({ options: { how: 'any' } })).rejects.toMatchObject({ code: 'invalid_request' });
-    await expect(run({ options: { record_tag: 'row' } })).rejects.toMatchObject({ code: 'invalid_request' });
-    await expect(run({ operation: 'non_null', options: { ddof: 0 } })).rejects.toMatchObject({
-      code: 'invalid_request',
-    });
-    await expect(run({ aggregations: { amount: ['sum'] } })).rejects.toMatchObject({
-      code: 'invalid_request',
-    });
-  });
-
   test('a failing computation leaves no output and no temporary file', async () => {
     await expect(run({ operation: 'stats', columns: ['region'] })).rejects.toMatchObject({
       code: 'non_numeric_column',

@@ -90,6 +90,18 @@ describe('POST /compute/{operation}', () => {
       400,
       'invalid_request',
     ],
+    [
+      'an option of another operation',
+      { input: 'in/sales.csv', columns: ['amount'], options: { how: 'any' } },
+      400,
+      'invalid_request',
+    ],
+    [
+      'aggregations, which are group_by only',
+      { input: 'in/sales.csv', columns: ['amount'], aggregations: { amount: ['sum'] } },
+      400,
+      'invalid_request',
+    ],
   ])('refuses %s before queuing', async (_what, body, status, code) => {
     const res = await submit('stats', body);
     expect(res.status).toBe(status);
@@ -107,6 +119,22 @@ describe('POST /compute/{operation}', () => {
       'output',
       'options',
     ]);
+  });
+
+  test('answers 400 listing every misplaced option, whatever the input holds', async () => {
+    // The options are judged from the request alone: the JSON input is never opened.
+    const res = await submit('stats', {
+      input: 'in/people.json',
+      columns: ['name'],
+      options: { delimiter: ';', how: 'any' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    expect(res.body.error.details.issues).toEqual([
+      { path: 'options', message: 'Unrecognized key: "how" (non_null only)' },
+      { path: 'options.delimiter', message: 'applies to CSV/TSV inputs only; this input is JSON' },
+    ]);
+    expect(queue.sent).toEqual([]);
   });
 
   test('answers 404 listing the operations to an unknown operation', async () => {
