@@ -45,6 +45,8 @@ describe('error responses', () => {
       invalid_path: 400,
       invalid_request: 400,
       unauthorized: 401,
+      cancelled: 409,
+      resource_exhausted: 422,
       input_not_found: 404,
       not_found: 404,
       output_exists: 409,
