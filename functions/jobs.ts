@@ -46,7 +46,10 @@ export const listMyJobs: ApiHandler = async (event, d) => {
   return json(200, { jobs: page.jobs.map(jobView), next_cursor: page.next_cursor });
 };
 
-/** `DELETE /jobs/{id}`: cancels a queued job; 409 once it runs or ended. */
+/**
+ * `DELETE /jobs/{id}`: cancels a queued or running job (the worker interrupts a running one's query
+ * within about a second and removes its partial output); 409 once it ended.
+ */
 export const cancel: ApiHandler = async (event, d) => {
   const id = event.pathParameters?.id ?? '';
   await d.store.getFor(id, event.principal.sub);

@@ -94,6 +94,7 @@ function groupingSql(
   plans: readonly Plan[],
   ddof: 0 | 1,
   table: string,
+  allForms: boolean,
 ): string {
   const inner = keyExprs.map((k, i) => `${k} AS k${i}`);
   const aggs = ['count(*) AS __count'];
@@ -115,15 +116,18 @@ function groupingSql(
       }
       continue;
     }
-    inner.push(`${asNumber(column.expr)} AS vn${j}`, `${asBoolean(column.expr)} AS vb${j}`);
+    // Most aggregated columns are numeric: the text and boolean forms are computed only in a second
+    // grouping, when the first finds the column is not.
+    inner.push(`${asNumber(column.expr)} AS vn${j}`);
+    if (allForms) inner.push(`${asBoolean(column.expr)} AS vb${j}`);
     for (const agg of wanted) {
       for (const [form, sql] of Object.entries(aggregate(agg, cell, ddof)))
-        aggs.push(`${sql} AS a${j}_${agg}_${form}`);
+        if (allForms || form === 'n' || form === 'x') aggs.push(`${sql} AS a${j}_${agg}_${form}`);
     }
     aggs.push(
       `count(vs${j}) AS c${j}`,
       `count(vs${j}) - count(vn${j}) AS nn${j}`,
-      `count(vs${j}) - count(vb${j}) AS nb${j}`,
+      `${allForms ? `count(vs${j}) - count(vb${j})` : 'NULL'} AS nb${j}`,
     );
   }
   const groupBy = keyExprs.map((_, i) => `k${i}`).join(', ');
@@ -155,30 +159,41 @@ export async function computeGroupBy(
 ): Promise<GroupedTable> {
   const table = `df_groups_${process.pid}_${++tables}`;
   const plans: Plan[] = params.aggregations.map(([column, aggs], index) => ({ column, aggs, index }));
-  await runner.run(
-    groupingSql(
-      source,
-      params.keys.map((k) => k.expr),
-      plans,
-      params.ddof,
-      table,
-    ),
-    source.params.clone(),
-  );
+  let allForms = false;
+  const group = async (keyExprs: readonly string[]): Promise<void> => {
+    await runner.run(
+      groupingSql(source, keyExprs, plans, params.ddof, table, allForms),
+      source.params.clone(),
+    );
+  };
+  await group(params.keys.map((k) => k.expr));
   runner.passDone();
 
   const t = quoteIdent(table);
-  const counters = [
-    'sum(__count)',
-    ...plans.flatMap(({ column, index: j }) =>
-      column.kind === 'text' ? [`sum(c${j})`, `sum(nn${j})`, `sum(nb${j})`] : ['0', '0', '0'],
-    ),
-    ...params.keys.flatMap((key, i) => (key.kind === 'text' ? typeCounters(`k${i}`) : ['0', '0', '0'])),
-  ];
-  const row = (await runner.rows(`SELECT ${counters.join(', ')} FROM ${t}`, new Params()))[0]!.map(Number);
+  const count = async (): Promise<number[]> => {
+    const counters = [
+      'sum(__count)',
+      ...plans.flatMap(({ column, index: j }) =>
+        column.kind === 'text' ? [`sum(c${j})`, `sum(nn${j})`, `coalesce(sum(nb${j}), 0)`] : ['0', '0', '0'],
+      ),
+      ...params.keys.flatMap((key, i) => (key.kind === 'text' ? typeCounters(`k${i}`) : ['0', '0', '0'])),
+    ];
+    return (await runner.rows(`SELECT ${counters.join(', ')} FROM ${t}`, new Params()))[0]!.map(Number);
+  };
+  let row = await count();
+  const textTyped = plans.some(
+    ({ column, aggs, index: j }) =>
+      column.kind === 'text' && row[2 + 3 * j]! > 0 && aggs.some((a) => TYPED_AGGS.has(a)),
+  );
+  if (textTyped) {
+    // A column with min, max or nunique turned out not numeric: group again with every form.
+    allForms = true;
+    await group(params.keys.map((k) => k.expr));
+    row = await count();
+  }
   const rowsIn = row[0] ?? 0;
   const valueTypes = plans.map(({ column, index: j }) =>
-    columnType(column, row[1 + 3 * j]!, row[2 + 3 * j]!, row[3 + 3 * j]!),
+    columnType(column, row[1 + 3 * j]!, row[2 + 3 * j]!, allForms ? row[3 + 3 * j]! : 1),
   );
   const keyBase = 1 + 3 * plans.length;
   const keyTypes = params.keys.map((key, i) =>
@@ -220,7 +235,7 @@ export async function computeGroupBy(
               ? asBoolean(key.expr)
               : key.expr,
       );
-      await runner.run(groupingSql(source, typedExprs, plans, params.ddof, table), source.params.clone());
+      await group(typedExprs);
       keyOut = params.keys.map((_, i) => `k${i}`);
     }
   }

@@ -16,10 +16,13 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 /** States a job never leaves. */
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
-/** Allowed transitions; `running → running` is a retry after a failed or interrupted attempt. */
+/**
+ * Allowed transitions; `running → running` is a retry after a failed or interrupted attempt,
+ * `running → cancelled` a cancel whose worker then interrupts its query.
+ */
 export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   queued: ['running', 'cancelled'],
-  running: ['running', 'succeeded', 'failed'],
+  running: ['running', 'succeeded', 'failed', 'cancelled'],
   succeeded: [],
   failed: [],
   cancelled: [],
@@ -47,6 +50,8 @@ export interface Job {
   rows_in: number | null;
   rows_out: number | null;
   attempts: number;
+  /** How far the running attempt is, 0–100, updated at most once a second (null before it starts). */
+  progress?: number | null;
   error: JobError | null;
   /** The resolved request the worker runs (not shown to clients: it repeats the fields above). */
   readonly request: ComputeRequest;

@@ -7,17 +7,30 @@
  */
 import { z } from 'zod';
 import { ComputeRequestSchema } from '../compute-request.js';
-import { runCompute, type ComputeResult } from '../engine/index.js';
-import { isAppError, NotFoundError, OutputExistsError, StorageError, type AppError } from '../errors.js';
+import { runCompute, type ComputeControl, type ComputeResult } from '../engine/index.js';
+import {
+  CancelledError,
+  ConflictError,
+  isAppError,
+  NotFoundError,
+  OutputExistsError,
+  StorageError,
+  type AppError,
+} from '../errors.js';
 import { TERMINAL_STATUSES, transition, type Job } from '../jobs/job.js';
 import type { Storage } from '../storage/storage.js';
 import type { ServiceDeps } from './deps.js';
+import { JobHeartbeat } from './progress.js';
 
 /** The queue message body. */
 export const JobMessageSchema = z.object({ job_id: z.string().min(1).max(64) }).strict();
 
 /** What the worker runs: the engine, replaceable in tests of failure paths. */
-export type Compute = (storage: Storage, request: Job['request']) => Promise<ComputeResult>;
+export type Compute = (
+  storage: Storage,
+  request: Job['request'],
+  control?: ComputeControl,
+) => Promise<ComputeResult>;
 
 /** A retried failure: the message is redelivered, then dead-lettered. */
 export class RetryableJobError extends Error {
@@ -72,6 +85,7 @@ export async function runJobMessage(
       resumed = current.status === 'running';
       transition(current, 'running');
       current.attempts += 1;
+      current.progress = 0;
       current.started_at ??= new Date().toISOString();
     });
   } catch (err) {
@@ -101,9 +115,24 @@ export async function runJobMessage(
     });
     return;
   }
+  const heartbeat = new JobHeartbeat(deps, jobId);
   try {
-    const result = await compute(deps.storage, request.data);
-    await finish(deps, jobId, started, { rows_in: result.rows_in, rows_out: result.rows_out });
+    heartbeat.start();
+    let result: ComputeResult;
+    try {
+      result = await compute(deps.storage, request.data, {
+        onProgress: heartbeat.onProgress,
+        signal: heartbeat.signal,
+      });
+    } finally {
+      await heartbeat.stop();
+    }
+    if (!(await finish(deps, jobId, started, { rows_in: result.rows_in, rows_out: result.rows_out }))) {
+      // Cancelled between the last statement and the record: the cancel won, the output goes.
+      await deps.storage.remove(request.data.output);
+      logger.info('job cancelled as it ended; its output was removed', log);
+      return;
+    }
     logger.info('job succeeded', {
       ...log,
       duration_ms: Date.now() - started,
@@ -111,6 +140,14 @@ export async function runJobMessage(
       rows_out: result.rows_out,
     });
   } catch (err) {
+    if (err instanceof CancelledError) {
+      // The job's document already says cancelled (the DELETE wrote it); the engine removed its temporary file.
+      logger.info('job cancelled while running; query interrupted', {
+        ...log,
+        duration_ms: Date.now() - started,
+      });
+      return;
+    }
     if (err instanceof OutputExistsError && resumed) {
       // A previous attempt published the output, then died before recording it: the work is done.
       await finish(deps, jobId, started, { rows_in: null, rows_out: null });
@@ -168,30 +205,48 @@ async function park(deps: ServiceDeps, jobId: string, cause: StorageError): Prom
   });
 }
 
+/**
+ * Records success.
+ *
+ * @returns false when the job was cancelled meanwhile (the cancel won)
+ */
 async function finish(
   deps: ServiceDeps,
   jobId: string,
   started: number,
   rows: { rows_in: number | null; rows_out: number | null },
-): Promise<void> {
-  await deps.store.update(jobId, (job) => {
-    transition(job, 'succeeded');
-    Object.assign(job, rows, {
-      error: null,
-      finished_at: new Date().toISOString(),
-      duration_ms: Date.now() - started,
+): Promise<boolean> {
+  try {
+    await deps.store.update(jobId, (job) => {
+      transition(job, 'succeeded');
+      Object.assign(job, rows, {
+        error: null,
+        progress: 100,
+        finished_at: new Date().toISOString(),
+        duration_ms: Date.now() - started,
+      });
     });
-  });
+    return true;
+  } catch (err) {
+    if (err instanceof ConflictError && (await deps.store.get(jobId)).status === 'cancelled') return false;
+    throw err;
+  }
 }
 
+/** Records a failure, unless the job was cancelled meanwhile (the cancel won). */
 async function fail(
   deps: ServiceDeps,
   jobId: string,
   started: number,
   error: { code: string; message: string },
 ): Promise<void> {
-  await deps.store.update(jobId, (job) => {
-    transition(job, 'failed');
-    Object.assign(job, { error, finished_at: new Date().toISOString(), duration_ms: Date.now() - started });
-  });
+  try {
+    await deps.store.update(jobId, (job) => {
+      transition(job, 'failed');
+      Object.assign(job, { error, finished_at: new Date().toISOString(), duration_ms: Date.now() - started });
+    });
+  } catch (err) {
+    if (err instanceof ConflictError && (await deps.store.get(jobId)).status === 'cancelled') return;
+    throw err;
+  }
 }
