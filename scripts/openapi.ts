@@ -60,6 +60,14 @@ const Job = registry.register(
       rows_in: z.number().nullable(),
       rows_out: z.number().nullable(),
       attempts: z.number().int(),
+      progress: z
+        .number()
+        .int()
+        .min(0)
+        .max(100)
+        .nullable()
+        .optional()
+        .describe('how far the running attempt is, 0–100, updated at most once a second; 100 once succeeded'),
       error: JobError.nullable(),
     })
     .strict(),
@@ -254,13 +262,16 @@ registry.registerPath({
   method: 'delete',
   operationId: 'cancelJob',
   path: '/jobs/{id}',
-  summary: 'Cancel a queued job',
+  summary: 'Cancel a queued or running job',
+  description:
+    'A queued job is cancelled at once. A running job is cancelled too: its worker sees it within about a ' +
+    'second, interrupts its query and removes any partial output. A job that ended (even in between) stays ended: 409.',
   security: [{ [bearer.name]: [] }],
   request: { params: z.object({ id: jobId }) },
   responses: {
     200: json(Job, 'cancelled'),
     404: error('not_found'),
-    409: error('conflict: the job runs or ended'),
+    409: error('conflict: the job already ended'),
     ...authHeaders,
   },
 });
