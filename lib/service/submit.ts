@@ -172,6 +172,7 @@ export async function submitJob(
     rows_in: null,
     rows_out: null,
     attempts: 0,
+    progress: null,
     error: null,
     request,
   };

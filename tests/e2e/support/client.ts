@@ -143,6 +143,7 @@ export const JOB_KEYS = [
   'operation',
   'output',
   'output_format',
+  'progress',
   'rows_in',
   'rows_out',
   'started_at',
@@ -174,6 +175,7 @@ export interface Job {
   readonly output_format: string;
   readonly submitted_by: string;
   readonly attempts: number;
+  readonly progress?: number | null;
   readonly rows_in: number | null;
   readonly rows_out: number | null;
   readonly error: { readonly code: string; readonly message: string } | null;
