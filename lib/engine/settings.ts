@@ -70,7 +70,15 @@ export function engineSettings(
 ): EngineSettings {
   const lambdaMb = positiveInt(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE');
   const inLambda = lambdaMb !== undefined && env.IS_OFFLINE === undefined;
-  const pool = inLambda ? 1 : (positiveInt(env.MAX_WORKER_CONCURRENCY, 'MAX_WORKER_CONCURRENCY') ?? 2);
+  // MAX_WORKER_CONCURRENCY=0 pauses the local worker: the HTTP side still divides the machine as for one.
+  const concurrency = Number(env.MAX_WORKER_CONCURRENCY ?? '');
+  const pool = inLambda
+    ? 1
+    : env.MAX_WORKER_CONCURRENCY === undefined || env.MAX_WORKER_CONCURRENCY === ''
+      ? 2
+      : Number.isInteger(concurrency) && concurrency >= 0
+        ? Math.max(1, concurrency)
+        : (positiveInt(env.MAX_WORKER_CONCURRENCY, 'MAX_WORKER_CONCURRENCY') ?? 2);
   const memoryMb = inLambda ? lambdaMb : machine.memoryMb / pool;
   return {
     memoryLimitMb:

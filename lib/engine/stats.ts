@@ -89,7 +89,9 @@ export async function computeStats(
 /**
  * The output query of `stats`: a row per column from the one-row table.
  *
- * @param names - the columns' names, bound as parameters
+ * @param stats - the one-row table of {@link computeStats}
+ * @param columns - the requested columns, in request order
+ * @param bind - binds a column's name as a statement parameter
  */
 export function statsOutput(
   stats: StatsTable,

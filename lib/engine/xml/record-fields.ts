@@ -1,5 +1,5 @@
 /**
- * The fields of an XML record parsed by {@link parseRecordTree}: attributes,
+ * The fields of an XML record parsed by `parseRecordTree` (record-tree.ts): attributes,
  * child elements flattened to dotted names, repeated elements as JSON array
  * text, all as raw text (empty text is null).
  *

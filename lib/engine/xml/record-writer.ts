@@ -54,7 +54,7 @@ export class RecordWriter implements RecordHandler {
     return true;
   }
 
-  /** {@inheritDoc RecordHandler.flat} */
+  /** Appends a flat record (see `RecordHandler.flat`). */
   flat(buf: Uint8Array, record: FlatRecord, start: number, end: number): boolean {
     const { count, names } = record;
     if (record.same && count === this.#templateCount) {
@@ -146,7 +146,7 @@ export class RecordWriter implements RecordHandler {
     this.#endRow();
   }
 
-  /** {@inheritDoc RecordHandler.general} */
+  /** Appends a record that needed the general parser (see `RecordHandler.general`). */
   general(buf: Uint8Array, start: number, end: number): boolean {
     const fields = recordFields(parseRecordTree(decoder.decode(buf.subarray(start, end))));
     for (const [name] of fields) if (!this.#index.has(name)) this.#column(name, encoder.encode(name));
