@@ -22,7 +22,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const PROBE = path.join(REPO_ROOT, 'tests/unit/support/memory-probe.ts');
 const LONG = process.env.FUZZ_RUNS !== undefined;
 const MB = 1024;
-/** The worker's Lambda has 1769 MB (serverless.yml): no single input may take even 1 GB of it. */
+/** The worker's Lambda has 3538 MB (serverless.yml), shared by DuckDB and Node: no single hostile input may take even 1 GB of it. */
 const WORKER_SHARE_KB = 1024 * MB;
 
 /** Runs one case in a fresh process and returns its report. */
