@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { NonNumericColumnError } from '../errors.js';
 import type { SourceColumn } from './columns.js';
 import type { JobRunner } from './runner.js';
 import type { Source } from './source.js';
@@ -24,4 +25,22 @@ export async function findNonNumeric(
   );
   const row = rows[0];
   return { value: String(row?.[0] ?? ''), row: row?.[1] === undefined ? undefined : Number(row[1]) };
+}
+
+/**
+ * The error for a column that is not numeric, naming its first non-numeric value and row.
+ *
+ * @returns a `NonNumericColumnError`, for the caller to throw
+ */
+export async function nonNumericError(
+  runner: JobRunner,
+  source: Source,
+  column: SourceColumn,
+): Promise<NonNumericColumnError> {
+  const found = await findNonNumeric(runner, source, column);
+  return new NonNumericColumnError(
+    column.name,
+    found.value,
+    found.row === undefined ? undefined : `row ${found.row}`,
+  );
 }

@@ -12,15 +12,14 @@
  * @module
  */
 import type { Aggregation } from '../compute-request.js';
-import { NonNumericColumnError } from '../errors.js';
 import type { ColumnType } from '../types.js';
 import type { SourceColumn } from './columns.js';
-import { findNonNumeric } from './examples.js';
+import { nonNumericError } from './examples.js';
 import type { OutColumn } from './output.js';
 import type { JobRunner } from './runner.js';
 import type { Source } from './source.js';
 import { Params, quoteIdent } from './sql.js';
-import { asBoolean, asNumber, typeCounters, typeFromCounts } from './typing.js';
+import { asBoolean, asNumber, typeCounters, typed, typeFromCounts } from './typing.js';
 
 /** Parameters of `group_by`. */
 export interface GroupByParams {
@@ -201,24 +200,12 @@ export async function computeGroupBy(
   );
   for (const plan of plans) {
     if (valueTypes[plan.index] !== 'number' && plan.aggs.some((a) => NUMERIC_AGGS.has(a))) {
-      const found = await findNonNumeric(runner, source, plan.column);
-      throw new NonNumericColumnError(
-        plan.column.name,
-        found.value,
-        found.row === undefined ? undefined : `row ${found.row}`,
-      );
+      throw await nonNumericError(runner, source, plan.column);
     }
   }
 
-  const typedKey = (i: number): string => {
-    const key = params.keys[i]!;
-    if (key.kind !== 'text') return `k${i}`;
-    return keyTypes[i] === 'number'
-      ? asNumber(`k${i}`)
-      : keyTypes[i] === 'boolean'
-        ? asBoolean(`k${i}`)
-        : `k${i}`;
-  };
+  // The typed form of each key, over the grouped table's raw key column.
+  const typedKey = (i: number): string => typed({ ...params.keys[i]!, expr: `k${i}` }, keyTypes[i]).expr;
   let keyOut = params.keys.map((_, i) => typedKey(i));
   const retyped = params.keys.some((k, i) => k.kind === 'text' && keyTypes[i] !== 'string');
   if (retyped) {
@@ -226,15 +213,7 @@ export async function computeGroupBy(
     const merged = await runner.rows(`SELECT count(*) - count(DISTINCT ${tuple}) FROM ${t}`, new Params());
     if (Number(merged[0]![0]) > 0) {
       // Two raw keys are one typed key: group again, by the typed keys this time.
-      const typedExprs = params.keys.map((key, i) =>
-        key.kind !== 'text'
-          ? key.expr
-          : keyTypes[i] === 'number'
-            ? asNumber(key.expr)
-            : keyTypes[i] === 'boolean'
-              ? asBoolean(key.expr)
-              : key.expr,
-      );
+      const typedExprs = params.keys.map((key, i) => typed(key, keyTypes[i]).expr);
       await group(typedExprs);
       keyOut = params.keys.map((_, i) => `k${i}`);
     }

@@ -6,8 +6,6 @@
  * @module
  */
 import {
-  BOOLEAN,
-  DOUBLE,
   LIST,
   VARCHAR,
   listValue,
@@ -58,16 +56,6 @@ export class Params {
   /** A list-of-text parameter (e.g. CSV null markers). */
   textList(values: readonly string[]): string {
     return this.add(listValue([...values]), LIST(VARCHAR));
-  }
-
-  /** A number parameter. */
-  number(value: number): string {
-    return this.add(value, DOUBLE);
-  }
-
-  /** A boolean parameter. */
-  bool(value: boolean): string {
-    return this.add(value, BOOLEAN);
   }
 
   /** A parameter of any type. */

@@ -6,14 +6,13 @@
  *
  * @module
  */
-import { NonNumericColumnError } from '../errors.js';
 import type { OutColumn } from './output.js';
 import type { JobRunner } from './runner.js';
 import type { Source } from './source.js';
 import { Params, quoteIdent } from './sql.js';
 import { asNumber } from './typing.js';
 import type { SourceColumn } from './columns.js';
-import { findNonNumeric } from './examples.js';
+import { nonNumericError } from './examples.js';
 
 /** Parameters of `stats`. */
 export interface StatsParams {
@@ -76,12 +75,7 @@ export async function computeStats(
   const first = bad.findIndex((b) => b > 0);
   if (first >= 0) {
     const column = params.columns[first]!;
-    const found = await findNonNumeric(runner, source, column);
-    throw new NonNumericColumnError(
-      column.name,
-      found.value,
-      found.row === undefined ? undefined : `row ${found.row}`,
-    );
+    throw await nonNumericError(runner, source, column);
   }
   return { table, rowsIn: rowsIn ?? 0 };
 }
