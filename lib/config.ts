@@ -21,6 +21,7 @@ const ConfigSchema = z.object({
   SQS_ENDPOINT: z.string().default(''),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(1000),
+  MAX_QUEUED_JOBS_PER_USER: z.coerce.number().int().positive().default(100),
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(3),
   STORAGE_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(900).default(300),
   SERVICE_VERSION: z.string().default('0.1.0'),
@@ -39,6 +40,11 @@ export interface Config {
   readonly sqsEndpoint: string | undefined;
   readonly region: string;
   readonly maxQueuedJobs: number;
+  /**
+   * Jobs one user may have queued or running at once (`MAX_QUEUED_JOBS_PER_USER`): past it that
+   * user's submissions get 429, so no user can fill the queue for the others.
+   */
+  readonly maxQueuedJobsPerUser: number;
   readonly maxReceiveCount: number;
   /**
    * When the storage cannot even record a job's failure on its last delivery, the job's message is
@@ -74,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqsEndpoint: c.SQS_ENDPOINT === '' ? undefined : c.SQS_ENDPOINT,
     region: c.AWS_REGION,
     maxQueuedJobs: c.MAX_QUEUED_JOBS,
+    maxQueuedJobsPerUser: c.MAX_QUEUED_JOBS_PER_USER,
     maxReceiveCount: c.MAX_RECEIVE_COUNT,
     storageRetryDelaySeconds: c.STORAGE_RETRY_DELAY_SECONDS,
     version: c.SERVICE_VERSION,

@@ -217,17 +217,19 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
-/** Too many jobs are waiting: the client should retry later. */
+/** Too many jobs are waiting (in all, or of this user): the client should retry later. */
 export class TooManyRequestsError extends AppError {
   /**
    * @param message - why
    * @param retryAfterSeconds - sent as `Retry-After`
+   * @param details - more context, e.g. the limit that was reached
    */
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    details: Record<string, unknown> = {},
   ) {
-    super('too_many_requests', message, { retry_after: retryAfterSeconds });
+    super('too_many_requests', message, { ...details, retry_after: retryAfterSeconds });
   }
 }
 

@@ -235,7 +235,10 @@ for (const op of OPERATIONS) {
       415: error('unsupported_format'),
       422: error("unknown_column (CSV, TSV, Parquet), or parse_error when the input's header is unreadable"),
       429: {
-        ...error('too_many_requests: over MAX_QUEUED_JOBS waiting jobs'),
+        ...error(
+          'too_many_requests: over MAX_QUEUED_JOBS waiting jobs in all, or the caller already has ' +
+            'MAX_QUEUED_JOBS_PER_USER (default 100) jobs queued or running (`details.limit`); other users are not affected',
+        ),
         headers: { 'Retry-After': { description: 'seconds', schema: { type: 'string' } } },
       },
       503: error('queue_unavailable or storage_error'),

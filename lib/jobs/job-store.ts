@@ -10,6 +10,7 @@ import { InputNotFoundError, NotFoundError, OutputExistsError } from '../errors.
 import { FileLocks } from '../storage/file-lock.js';
 import { StateFiles } from '../storage/state-files.js';
 import type { Storage } from '../storage/storage.js';
+import { ActiveJobs } from './active-jobs.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { isJobId, TERMINAL_STATUSES, type Job, type JobStatus } from './job.js';
 
@@ -31,13 +32,15 @@ export interface ListOptions {
   readonly cursor?: string;
 }
 
-const userKey = (sub: string): string => createHash('sha256').update(sub).digest('hex').slice(0, 32);
+/** The key of a user in the store's file names: a hash of `sub`, safe as a file name. */
+export const userKey = (sub: string): string => createHash('sha256').update(sub).digest('hex').slice(0, 32);
 
 /**
  * Jobs on a {@link Storage}, under `.jobs/`:
  * `.jobs/<id>.json` (the document), `.jobs/users/<hash of sub>/<id>` (the
  * per-user index, names only), `.jobs/idem/<hash>.json` (idempotency keys),
- * `.jobs/locks/<id>` (update locks).
+ * `.jobs/locks/<id>` (update locks), `.jobs/active/<hash of sub>/<id>` (the
+ * user's queued and running jobs, see {@link ActiveJobs}).
  *
  * Updates are serialised per job with a lock file created exclusively
  * (`O_EXCL`), so the HTTP cancel and the worker's start can never both win.
@@ -47,11 +50,18 @@ const userKey = (sub: string): string => createHash('sha256').update(sub).digest
 export class JobStore {
   readonly #state: StateFiles;
   readonly #locks: FileLocks;
+  readonly #active: ActiveJobs;
 
   /** @param storage - the shared storage; the store's files live under its `.jobs/` */
   constructor(readonly storage: Storage) {
     this.#state = new StateFiles(storage.root);
     this.#locks = new FileLocks(this.#state, { staleMs: LOCK_STALE_MS });
+    this.#active = new ActiveJobs(this.#state, this.#locks, (id) =>
+      this.get(id).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      }),
+    );
   }
 
   #path(id: string): string {
@@ -81,10 +91,44 @@ export class JobStore {
     }
   }
 
-  /** Removes a job that was never queued (its enqueue failed), with its index entry. */
+  /** Removes a job that was never queued (its enqueue failed), with its index and active entries. */
   async discard(job: Job): Promise<void> {
     await this.#state.remove(`.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`);
     await this.#state.remove(this.#path(job.job_id));
+    await this.#active.release(userKey(job.submitted_by), job.job_id);
+  }
+
+  /**
+   * Counts `sub`'s queued and running jobs and, when there are fewer than
+   * `limit`, counts `jobId` among them: exact under concurrent submissions
+   * (see {@link ActiveJobs.reserve}). The reservation ends with the job's
+   * terminal transition, {@link JobStore.discard} or {@link JobStore.releaseSlot}.
+   *
+   * @returns false when `sub` already has `limit` jobs queued or running
+   * @throws `StorageError` when the storage refuses the entry
+   */
+  async reserveSlot(sub: string, jobId: string, limit: number): Promise<boolean> {
+    return this.#active.reserve(userKey(sub), jobId, limit);
+  }
+
+  /** Gives back a reservation of {@link JobStore.reserveSlot} whose job was not created. */
+  async releaseSlot(sub: string, jobId: string): Promise<void> {
+    await this.#active.release(userKey(sub), jobId);
+  }
+
+  /** How many jobs `sub` has queued or running. */
+  async activeCount(sub: string): Promise<number> {
+    return this.#active.count(userKey(sub));
+  }
+
+  /**
+   * Makes the users' active entries match the job documents (recovery at
+   * startup: entries a crash left, or jobs stored before entries existed).
+   *
+   * @returns how many entries were added and removed
+   */
+  async reconcileActive(unfinished: readonly Job[]): Promise<{ added: number; removed: number }> {
+    return this.#active.reconcile(unfinished.map((j) => ({ user: userKey(j.submitted_by), id: j.job_id })));
   }
 
   /** Reads a job the caller may see: others' jobs are reported as missing, not forbidden. */
@@ -96,7 +140,8 @@ export class JobStore {
 
   /**
    * Changes a job under its lock: `change` gets the current document and
-   * may throw (e.g. a forbidden transition) to leave it untouched.
+   * may throw (e.g. a forbidden transition) to leave it untouched. A job
+   * that ends here stops counting among its user's active jobs.
    *
    * @returns the job as stored afterwards
    */
@@ -104,8 +149,13 @@ export class JobStore {
     const unlock = await this.#locks.acquire(`.jobs/locks/${id}`);
     try {
       const job = await this.get(id);
+      const wasOpen = !TERMINAL_STATUSES.has(job.status);
       await change(job);
       await this.#state.write(this.#path(id), JSON.stringify(job), { overwrite: true });
+      // After the document: a crash in between leaves an entry of an ended job, which is pruned, never
+      // a running job that does not count.
+      if (wasOpen && TERMINAL_STATUSES.has(job.status))
+        await this.#active.release(userKey(job.submitted_by), id);
       return job;
     } finally {
       await unlock();

@@ -116,6 +116,7 @@ export function workerRuntimeEnv(
     JWT_SECRET: base.JWT_SECRET ?? '',
     JWT_SECRET_PARAM: '',
     MAX_QUEUED_JOBS: base.MAX_QUEUED_JOBS ?? '1000',
+    MAX_QUEUED_JOBS_PER_USER: base.MAX_QUEUED_JOBS_PER_USER ?? '100',
     LOG_LEVEL: base.LOG_LEVEL ?? 'INFO',
     SERVICE_VERSION: version,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

@@ -33,7 +33,7 @@ export interface Submission {
   readonly created: boolean;
 }
 
-/** Seconds a client is asked to wait when the queue is full. */
+/** Seconds a client is asked to wait when the queue, or its own share of it, is full. */
 export const RETRY_AFTER_SECONDS = 5;
 
 /**
@@ -112,7 +112,8 @@ async function claimKey(
  * @throws `NotFoundError` for an unknown operation (listing the known ones)
  * @throws `InvalidRequestError`, `InvalidPathError`, `InputNotFoundError`,
  *   `UnsupportedFormatError`, `OutputExistsError`, `UnknownColumnError` (CSV, TSV, Parquet)
- * @throws `TooManyRequestsError` above `MAX_QUEUED_JOBS` waiting jobs
+ * @throws `TooManyRequestsError` above `MAX_QUEUED_JOBS` waiting jobs, or when the caller already
+ *   has `MAX_QUEUED_JOBS_PER_USER` jobs queued or running
  * @throws `QueueUnavailableError` when nothing could be queued
  */
 export async function submitJob(
@@ -140,9 +141,37 @@ export async function submitJob(
   if ((await deps.backlog.estimate()) >= deps.config.maxQueuedJobs) {
     throw new TooManyRequestsError('too many jobs are waiting; retry later', RETRY_AFTER_SECONDS);
   }
-
-  const info = await inspectInput(deps.storage, params.input, params.format, params.options);
   const jobId = newJobId();
+  // Counted and reserved under the user's lock, before anything costly: exact under concurrency,
+  // and a user at the limit waits on no one else's lock nor costs anyone else a thing.
+  const limit = deps.config.maxQueuedJobsPerUser;
+  if (!(await deps.store.reserveSlot(principal.sub, jobId, limit))) {
+    throw new TooManyRequestsError(
+      `you already have ${limit} jobs queued or running; retry once some have ended`,
+      RETRY_AFTER_SECONDS,
+      { limit },
+    );
+  }
+  try {
+    return await createJob(deps, principal, operation, params, jobId, key);
+  } catch (err) {
+    // Nothing of this job is queued: its reservation goes (discard has already released it if it ran).
+    // If the storage refuses even that, the original error matters more; the entry is pruned later.
+    await deps.store.releaseSlot(principal.sub, jobId).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The rest of a submission once the user's slot is reserved: checks, job document, enqueue. */
+async function createJob(
+  deps: ServiceDeps,
+  principal: Principal,
+  operation: Operation,
+  params: ComputeParams,
+  jobId: string,
+  key: string | undefined,
+): Promise<Submission> {
+  const info = await inspectInput(deps.storage, params.input, params.format, params.options);
   const outputFormat = params.output_format ?? defaultOutputFormat(info.format);
   const output = deps.storage.normalize(params.output ?? `results/${jobId}.${outputExtension(outputFormat)}`);
   if (await deps.storage.exists(output)) throw new OutputExistsError(output);

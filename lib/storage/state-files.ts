@@ -134,6 +134,7 @@ export class StateFiles {
    */
   async createMarker(rel: string, text = ''): Promise<void> {
     const abs = this.#abs(rel);
+    let created = false;
     try {
       await this.#inFolder(abs, async () => {
         const handle = await open(
@@ -141,6 +142,7 @@ export class StateFiles {
           fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
           0o644,
         );
+        created = true;
         try {
           if (text) await handle.writeFile(text);
         } finally {
@@ -149,6 +151,9 @@ export class StateFiles {
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError(rel);
+      // Created but its text not written (a full disk): the caller was told it failed, so the file
+      // must not stay. An empty lock left here would hold everyone off until it is 30 s old.
+      if (created) await unlink(abs).catch(() => undefined);
       throw toStorageError(err, 'writing service state');
     }
   }
@@ -194,6 +199,17 @@ export class StateFiles {
     await unlink(this.#abs(rel)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw toStorageError(err, 'removing service state');
     });
+  }
+
+  /** Names of the folders directly in a folder (empty if missing). */
+  async folders(rel: string): Promise<string[]> {
+    try {
+      const entries = await readdir(this.#abs(rel), { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw toStorageError(err, 'listing service state');
+    }
   }
 
   /** Names of the files directly in a folder (temporary files excluded; empty if missing). */

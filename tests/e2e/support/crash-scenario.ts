@@ -84,7 +84,12 @@ async function statusesOnDisk(root: string): Promise<Record<string, number>> {
 export async function runCrashScenario(options: CrashOptions): Promise<CrashReport> {
   const layout = await prepareStorage();
   const secret = randomBytes(24).toString('hex');
-  const env = { WORKER_VISIBILITY_TIMEOUT: '2', MAX_QUEUED_JOBS: String(options.jobs * 2) };
+  // One user submits every job: neither limit may refuse any of them.
+  const env = {
+    WORKER_VISIBILITY_TIMEOUT: '2',
+    MAX_QUEUED_JOBS: String(options.jobs * 2),
+    MAX_QUEUED_JOBS_PER_USER: String(options.jobs * 2),
+  };
   let stack: StackProcess | undefined;
   try {
     stack = await spawnStack({ root: layout.root, jwtSecret: secret, env });

@@ -1,0 +1,145 @@
+/**
+ * The per-user limit on queued and running jobs (`MAX_QUEUED_JOBS_PER_USER`):
+ * one user cannot fill the queue for everyone else.
+ */
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { makeHandler } from '../../functions/compute.js';
+import { makeHandlers } from '../../functions/jobs.js';
+import { makeWorker } from '../../functions/worker.js';
+import { userKey } from '../../lib/jobs/job-store.js';
+import { newJobId, transition } from '../../lib/jobs/job.js';
+import { recoverJobs } from '../../lib/jobs/recover.js';
+import type { ServiceDeps } from '../../lib/service/deps.js';
+import { apiEvent, lambdaContext } from './factories/api-event.js';
+import type { MemoryQueue } from './factories/service.js';
+import { testService, tokenFor } from './factories/service.js';
+import { sqsEvent, sqsRecord } from './factories/sqs-event.js';
+
+let deps: ServiceDeps;
+let queue: MemoryQueue;
+let cleanup: () => Promise<void>;
+const withLimit = (limit: number): void => {
+  deps = { ...deps, config: { ...deps.config, maxQueuedJobsPerUser: limit } };
+};
+beforeEach(async () => {
+  ({ deps, queue, cleanup } = await testService());
+});
+afterEach(() => cleanup());
+
+const STATS = { input: 'in/sales.csv', columns: ['amount'] };
+
+async function submit(sub: string, body: unknown = STATS) {
+  const event = apiEvent('POST /compute/stats', {
+    headers: { authorization: `Bearer ${await tokenFor(sub)}` },
+    body,
+    pathParameters: { operation: 'stats' },
+  });
+  const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+  return { status: res.statusCode!, headers: res.headers ?? {}, body: JSON.parse(res.body!) };
+}
+
+const activeFolder = (sub: string) => path.join(deps.storage.root, '.jobs/active', userKey(sub));
+
+test('a user with MAX_QUEUED_JOBS_PER_USER jobs waiting gets 429 with Retry-After; another user does not', async () => {
+  withLimit(3);
+  for (let i = 0; i < 3; i++) expect((await submit('bob')).status).toBe(202);
+  const refused = await submit('bob');
+  expect(refused.status).toBe(429);
+  expect(refused.headers['retry-after']).toBe('5');
+  expect(refused.body.error).toMatchObject({
+    code: 'too_many_requests',
+    message: expect.stringContaining('3 jobs queued or running'),
+    details: { limit: 3, retry_after: 5 },
+  });
+  expect((await submit('alice')).status).toBe(202);
+  expect(queue.sent).toHaveLength(4);
+  expect(await deps.store.activeCount('bob')).toBe(3);
+});
+
+test('counts exactly under concurrent submissions of one user: 30 at once with a limit of 5 accept exactly 5', async () => {
+  withLimit(5);
+  const answers = await Promise.all(Array.from({ length: 30 }, () => submit('bob')));
+  const statuses = answers.map((a) => a.status);
+  expect(statuses.filter((s) => s === 202)).toHaveLength(5);
+  expect(statuses.filter((s) => s === 429)).toHaveLength(25);
+  expect(queue.sent).toHaveLength(5);
+  expect(await deps.store.activeCount('bob')).toBe(5);
+});
+
+test('a job that ends frees its slot, whether it succeeded, failed or was cancelled', async () => {
+  withLimit(1);
+  const worker = makeWorker(() => deps);
+  const run = (id: string) => worker(sqsEvent(sqsRecord(JSON.stringify({ job_id: id }))), lambdaContext());
+
+  const first = await submit('bob');
+  expect((await submit('bob')).status).toBe(429);
+  await run(first.body.job_id);
+  expect((await deps.store.get(first.body.job_id)).status).toBe('succeeded');
+
+  // JSON columns are checked by the worker: this job fails there.
+  const second = await submit('bob', { input: 'in/people.json', columns: ['nope'] });
+  expect(second.status).toBe(202);
+  await run(second.body.job_id);
+  expect((await deps.store.get(second.body.job_id)).status).toBe('failed');
+
+  const third = await submit('bob');
+  expect(third.status).toBe(202);
+  const cancel = apiEvent('DELETE /jobs/{id}', {
+    headers: { authorization: `Bearer ${await tokenFor('bob')}` },
+    pathParameters: { id: third.body.job_id },
+  });
+  expect((await makeHandlers(() => deps, 0).cancelJob(cancel, lambdaContext())).statusCode).toBe(200);
+  expect((await submit('bob')).status).toBe(202);
+});
+
+test('a submission refused after its slot was reserved (missing input, queue down) gives the slot back', async () => {
+  withLimit(1);
+  expect((await submit('bob', { input: 'in/missing.csv', columns: ['amount'] })).status).toBe(404);
+  queue.down = true;
+  expect((await submit('bob')).status).toBe(503);
+  queue.down = false;
+  expect(await deps.store.activeCount('bob')).toBe(0);
+  expect((await submit('bob')).status).toBe(202);
+});
+
+test('an entry a crash left, of an ended job or of a submission that died before its document, stops counting', async () => {
+  withLimit(2);
+  const ended = await submit('bob');
+  // A crash between the terminal write and the entry's removal: the entry stays.
+  await deps.store.update(ended.body.job_id, (j) => transition(j, 'cancelled'));
+  await writeFile(path.join(activeFolder('bob'), ended.body.job_id), '');
+  // A submission killed after its reservation, two minutes ago.
+  const orphan = path.join(activeFolder('bob'), newJobId(Date.now() - 120_000));
+  await writeFile(orphan, '');
+  const past = new Date(Date.now() - 120_000);
+  await utimes(orphan, past, past);
+  expect(await deps.store.activeCount('bob')).toBe(2);
+
+  expect((await submit('bob')).status).toBe(202);
+  expect(await deps.store.activeCount('bob')).toBe(1);
+});
+
+test('a reservation younger than the grace delay still counts: its submission may be writing its job', async () => {
+  withLimit(1);
+  await mkdir(activeFolder('bob'), { recursive: true });
+  await writeFile(path.join(activeFolder('bob'), newJobId()), '');
+  expect((await submit('bob')).status).toBe(429);
+});
+
+test('recovery makes the counts match the jobs: unfinished jobs count, ended ones do not', async () => {
+  withLimit(10);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await submit('bob')).body.job_id);
+  await deps.store.update(ids[0]!, (j) => transition(j, 'cancelled'));
+  await writeFile(path.join(activeFolder('bob'), ids[0]!), '');
+  // Jobs stored by a version without entries.
+  await rm(activeFolder('bob'), { recursive: true });
+  expect(await deps.store.activeCount('bob')).toBe(0);
+
+  expect(await recoverJobs(deps.store, queue)).toBe(2);
+  expect(await deps.store.activeCount('bob')).toBe(2);
+  await writeFile(path.join(activeFolder('bob'), ids[0]!), '');
+  await recoverJobs(deps.store, queue);
+  expect(await deps.store.activeCount('bob')).toBe(2);
+});
