@@ -19,7 +19,7 @@ import type { OutColumn } from './output.js';
 import type { JobRunner } from './runner.js';
 import type { Source } from './source.js';
 import { Params, quoteIdent } from './sql.js';
-import { asBoolean, asNumber, typeCounters, typed, typeFromCounts } from './typing.js';
+import { asBoolean, asNumber, notCanonicalCounters, typeCounters, typed, typeFromCounts } from './typing.js';
 
 /** Parameters of `group_by`. */
 export interface GroupByParams {
@@ -175,7 +175,11 @@ export async function computeGroupBy(
       ...plans.flatMap(({ column, index: j }) =>
         column.kind === 'text' ? [`sum(c${j})`, `sum(nn${j})`, `coalesce(sum(nb${j}), 0)`] : ['0', '0', '0'],
       ),
-      ...params.keys.flatMap((key, i) => (key.kind === 'text' ? typeCounters(`k${i}`) : ['0', '0', '0'])),
+      ...params.keys.flatMap((key, i) =>
+        key.kind === 'text'
+          ? [...typeCounters(`k${i}`), ...notCanonicalCounters(`k${i}`)]
+          : ['0', '0', '0', '0', '0'],
+      ),
     ];
     return (await runner.rows(`SELECT ${counters.join(', ')} FROM ${t}`, new Params()))[0]!.map(Number);
   };
@@ -196,7 +200,15 @@ export async function computeGroupBy(
   );
   const keyBase = 1 + 3 * plans.length;
   const keyTypes = params.keys.map((key, i) =>
-    columnType(key, row[keyBase + 3 * i]!, row[keyBase + 3 * i + 1]!, row[keyBase + 3 * i + 2]!),
+    columnType(key, row[keyBase + 5 * i]!, row[keyBase + 5 * i + 1]!, row[keyBase + 5 * i + 2]!),
+  );
+  // Texts that type to the same value as another text (`1` and `1.0`, `true` and `TRUE`) are possible
+  // only when some key is not canonical for its type.
+  const mayMerge = params.keys.some(
+    (k, i) =>
+      k.kind === 'text' &&
+      keyTypes[i] !== 'string' &&
+      row[keyBase + 5 * i + (keyTypes[i] === 'number' ? 3 : 4)]! > 0,
   );
   for (const plan of plans) {
     if (valueTypes[plan.index] !== 'number' && plan.aggs.some((a) => NUMERIC_AGGS.has(a))) {
@@ -207,8 +219,7 @@ export async function computeGroupBy(
   // The typed form of each key, over the grouped table's raw key column.
   const typedKey = (i: number): string => typed({ ...params.keys[i]!, expr: `k${i}` }, keyTypes[i]).expr;
   let keyOut = params.keys.map((_, i) => typedKey(i));
-  const retyped = params.keys.some((k, i) => k.kind === 'text' && keyTypes[i] !== 'string');
-  if (retyped) {
+  if (mayMerge) {
     const tuple = `struct_pack(${keyOut.map((k, i) => `t${i} := ${k}`).join(', ')})`;
     const merged = await runner.rows(`SELECT count(*) - count(DISTINCT ${tuple}) FROM ${t}`, new Params());
     if (Number(merged[0]![0]) > 0) {

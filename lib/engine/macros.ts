@@ -45,5 +45,15 @@ export const MACROS: readonly string[] = [
        WHEN suffix(s, '.0') THEN s[1:-3]
        ELSE s
      END`,
-  `CREATE MACRO df_numtext(x) AS df_numtext_of(x, CAST(x AS VARCHAR))`,
+  // Fast paths first (CASE evaluates a branch only on the rows that reach it), each checked against
+  // String(n) in tests/unit/engine-macros.test.ts: integers below 2^53 print their exact digits through
+  // BIGINT; other numbers from 1e-4 to 1e15 print as DuckDB does (no exponent, no `.0`). The general
+  // path above casts the number to text several times, which costs 2.5–5× more on a 1M-row column.
+  `CREATE MACRO df_numtext(x) AS
+     CASE
+       WHEN x IS NULL OR isnan(x) OR isinf(x) THEN NULL
+       WHEN x <> 0 AND x = trunc(x) AND abs(x) < 9007199254740992 THEN CAST(CAST(x AS BIGINT) AS VARCHAR)
+       WHEN abs(x) >= 0.0001 AND abs(x) < 1e15 THEN CAST(x AS VARCHAR)
+       ELSE df_numtext_of(x, CAST(x AS VARCHAR))
+     END`,
 ];

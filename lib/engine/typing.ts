@@ -66,3 +66,19 @@ export function typeFromCounts(values: number, notNumbers: number, notBooleans: 
   if (notBooleans === 0 && values > 0) return 'boolean';
   return 'string';
 }
+
+/**
+ * SQL aggregates that count, over a text column, the values that may share
+ * their typed value with another text: `[asNumber, asBoolean]`. A value not
+ * counted is canonical (an integer's own digits within ±2^53, or `true` /
+ * `false` in lower case), and two different canonical texts never type to the
+ * same value; so when a column's counter is 0, typing it merges no two
+ * distinct texts, and no pass over its distinct typed values is needed.
+ */
+export function notCanonicalCounters(raw: string): [string, string] {
+  return [
+    `count(${raw}) FILTER (WHERE CAST(TRY_CAST(${raw} AS BIGINT) AS VARCHAR) IS DISTINCT FROM ${raw} ` +
+      `OR TRY_CAST(${raw} AS BIGINT) NOT BETWEEN -9007199254740992 AND 9007199254740992)`,
+    `count(${raw}) FILTER (WHERE ${raw} NOT IN ('true', 'false'))`,
+  ];
+}

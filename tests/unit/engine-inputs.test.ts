@@ -225,6 +225,27 @@ describe('group_by', () => {
     ]);
   });
 
+  test('merges integer keys written with leading zeros or past 2^53 into the number they spell', async () => {
+    const keys = 'g,x\n7,1\n007,2\n9007199254740992,3\n9007199254740993,4\n-3,5\n';
+    expect(
+      await json('g5.csv', keys, { operation: 'group_by', columns: ['g'], aggregations: { x: ['sum'] } }),
+    ).toEqual([
+      { g: -3, count: 1, x_sum: 5 },
+      { g: 7, count: 2, x_sum: 3 },
+      { g: 9007199254740992, count: 2, x_sum: 7 },
+    ]);
+  });
+
+  test('keeps distinct canonical integer keys apart', async () => {
+    const keys = 'g\n3\n-1\n20\n3\n0\n';
+    expect(await json('g6.csv', keys, { operation: 'group_by', columns: ['g'] })).toEqual([
+      { g: -1, count: 1 },
+      { g: 0, count: 1 },
+      { g: 3, count: 2 },
+      { g: 20, count: 1 },
+    ]);
+  });
+
   test('sorts text keys by code point with the null group last', async () => {
     expect(await json('g2.csv', csv, { operation: 'group_by', columns: ['k'] })).toEqual([
       { k: 'Z', count: 1 },

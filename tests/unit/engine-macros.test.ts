@@ -50,6 +50,41 @@ describe('df_numtext', () => {
   });
 });
 
+describe('df_numtext fast paths', () => {
+  test.each([
+    [1, '1'],
+    [-42, '-42'],
+    [2 ** 53 - 1, '9007199254740991'],
+    [2 ** 53, '9007199254740992'],
+    [1e15, '1000000000000000'],
+    [0.0001, '0.0001'],
+    [0.00009999, '0.00009999'],
+    [999999999999999.9, '999999999999999.9'],
+    [0.1 + 0.2, '0.30000000000000004'],
+  ])('writes %d at the edge of a fast path as JavaScript does (%s)', async (x, text) => {
+    expect(await numText(x)).toBe(text);
+  });
+
+  test('agrees with String(n) on random integers and fractions from 1e-7 to 1e17', async () => {
+    const magnitude = fc.tuple(fc.double({ min: -7, max: 17, noNaN: true }), fc.boolean(), fc.nat(3));
+    await fc.assert(
+      fc.asyncProperty(magnitude, async ([e, negative, shape]) => {
+        const v = (negative ? -1 : 1) * 10 ** e;
+        const x =
+          shape === 0
+            ? v
+            : shape === 1
+              ? Math.round(v)
+              : shape === 2
+                ? Math.round(v * 100) / 100
+                : Math.fround(v);
+        expect(await numText(x)).toBe(Object.is(x, -0) ? '-0' : String(x));
+      }),
+      { seed: 7, numRuns: 2000 },
+    );
+  });
+});
+
 describe('df_num', () => {
   test.each(['1', '-0.5', '.5', '5.', '1e5', '+1.5E-3', '00012', '1.e5'])(
     'reads %j as a number',
