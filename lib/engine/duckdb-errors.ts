@@ -13,6 +13,7 @@ import {
   ResourceExhaustedError,
   StorageError,
 } from '../errors.js';
+import type { InputFormat } from '../types.js';
 
 /** The system errors DuckDB reports in its messages, with their errno names: the storage's faults. */
 const SYSTEM_ERRORS: readonly (readonly [RegExp, string])[] = [
@@ -40,10 +41,12 @@ function clean(text: string): string {
  *
  * @param err - what DuckDB threw
  * @param cancelled - whether the job's cancel signal fired (an interrupt is then a cancel)
+ * @param format - the input's format, when known: DuckDB's Parquet reader reports a malformed
+ *   file as a bare `Invalid Error`, which is then the file's fault
  * @returns an `AppError` subclass when the failure is the input's or a limit's, else `err` itself
  *   (an unexpected failure, which the worker retries)
  */
-export function fromDuckDbError(err: unknown, cancelled: boolean): unknown {
+export function fromDuckDbError(err: unknown, cancelled: boolean, format?: InputFormat): unknown {
   // Errors from the native binding may come from another realm (jest's VM): test the shape, not the class.
   if (isAppError(err) || typeof (err as { message?: unknown } | null)?.message !== 'string') return err;
   const message = (err as Error).message;
@@ -82,9 +85,14 @@ export function fromDuckDbError(err: unknown, cancelled: boolean): unknown {
   if (
     /No magic bytes found|not a parquet file|Invalid Input Error: .*[Pp]arquet|Corrupt|IO Error: .*parquet/.test(
       message,
-    )
+    ) ||
+    // Parquet's Thrift decoder and page reader, on metadata that lies about what the file holds.
+    /TProtocolException|Out of buffer|don't know what type/.test(message) ||
+    (format === 'parquet' && message.startsWith('Invalid Error'))
   ) {
-    return new ParseError(`not a readable Parquet file: ${clean(message.split('\n')[0]!)}`);
+    return new ParseError(
+      `not a readable Parquet file: ${clean(message.split('\n')[0]!.replace(/^Invalid Error: /, ''))}`,
+    );
   }
   if (/expected records, but got non-record JSON|Expected OBJECT/.test(message)) {
     return new ParseError('every JSON record must be an object');

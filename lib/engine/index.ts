@@ -17,6 +17,7 @@ import { fromDuckDbError } from './duckdb-errors.js';
 import { defaultOutputFormat, formatFromPath } from './formats.js';
 import { computeGroupBy } from './group-by.js';
 import { planNonNull } from './non-null.js';
+import { footerPlace } from './parquet-footer.js';
 import { writeResult } from './output.js';
 import { JobRunner, type ComputeControl } from './runner.js';
 import { openSource, type Source } from './source.js';
@@ -48,7 +49,10 @@ export interface InputInfo {
   readonly columns: readonly string[] | undefined;
 }
 
-/** Bytes of a CSV header read at submission: a longer header is checked by the worker instead. */
+/**
+ * Bytes of a CSV header or a Parquet footer read at submission: a longer one is checked by the
+ * worker instead, so that a submission never reads much of a file inside the HTTP function.
+ */
 export const INSPECT_HEADER_BYTES = 2 ** 20;
 
 /** DuckDB expands `*`, `?` and `[` in file names as patterns: a name holding them could read other files. */
@@ -61,7 +65,7 @@ function assertNoPattern(rel: string): void {
  * Checks what can be checked before queuing a request: the path is safe,
  * the file exists, the format is known, and the column names: for CSV and
  * TSV from at most the first MiB (a longer header is left to the worker),
- * for Parquet from the footer.
+ * for Parquet from a footer of at most a MiB, checked against the file's size.
  *
  * @throws `InvalidPathError`, `InputNotFoundError`, `UnsupportedFormatError`, `ParseError`
  */
@@ -81,13 +85,17 @@ export async function inspectInput(
     return { format: resolvedFormat, columns: header?.names };
   }
   if (resolvedFormat === 'parquet') {
-    // The footer alone tells the columns; DuckDB checks it against the file's size before trusting it.
+    // The footer alone tells the columns, once checked against the file's size (openSource does);
+    // a footer longer than the bound is left to the worker, as a long CSV header is.
+    if ((await footerPlace(file)).footerBytes > INSPECT_HEADER_BYTES) {
+      return { format: resolvedFormat, columns: undefined };
+    }
     const connection = await connectTo(await storage.realRoot());
     try {
       const source = await openSource(connection, file, 'parquet', {});
       return { format: resolvedFormat, columns: source.columns.map((c) => c.name) };
     } catch (err) {
-      throw fromDuckDbError(err, false);
+      throw fromDuckDbError(err, false, 'parquet');
     } finally {
       connection.closeSync();
     }
@@ -181,7 +189,7 @@ export async function runCompute(
     control.onProgress?.(100);
     return result;
   } catch (err) {
-    throw fromDuckDbError(err, control.signal?.aborted === true);
+    throw fromDuckDbError(err, control.signal?.aborted === true, format);
   } finally {
     await source?.close().catch(() => undefined);
     runner.dispose();

@@ -13,6 +13,7 @@ import { DEFAULT_NULL_VALUES, type InputFormat } from '../types.js';
 import { textColumn, typedColumns, type SourceColumn } from './columns.js';
 import { readCsvHeader } from './csv-header.js';
 import { jsonSource } from './json-source.js';
+import { checkParquetFooter } from './parquet-footer.js';
 import { Params, quoteIdent, rowsWith, runWith } from './sql.js';
 import { loadXmlTable } from './xml/index.js';
 
@@ -77,6 +78,8 @@ async function csvSource(file: string, format: 'csv' | 'tsv', options: SourceOpt
 }
 
 async function parquetSource(connection: DuckDBConnection, file: string): Promise<Source> {
+  // The footer is checked against the file's real size before DuckDB's reader is given the file.
+  const rows = await checkParquetFooter(connection, file);
   const params = new Params();
   const from = `read_parquet(${params.text(file)})`;
   const probe = await runWith(connection, `SELECT * FROM ${from} LIMIT 0`, params);
@@ -87,13 +90,6 @@ async function parquetSource(connection: DuckDBConnection, file: string): Promis
     .forEach((name, i) =>
       typedColumns(name, quoteIdent(name), probe.columnType(i), columns, millis.has(name)),
     );
-  const metaParams = new Params();
-  const meta = await rowsWith(
-    connection,
-    `SELECT sum(num_rows) FROM parquet_file_metadata(${metaParams.text(file)})`,
-    metaParams,
-  );
-  const rows = Number(meta[0]?.[0] ?? 0);
   return { format: 'parquet', from, params, columns, rowCount: rows, close: async () => undefined };
 }
 
