@@ -22,9 +22,15 @@
  */
 export const MACROS: readonly string[] = [
   `CREATE MACRO df_finite(d) AS CASE WHEN isinf(d) OR isnan(d) THEN NULL ELSE d END`,
-  `CREATE MACRO df_num(v) AS df_finite(TRY_CAST(v AS DOUBLE))`,
+  // A cast that fails costs 3–10× one that succeeds (1M dates: 169 ms against 37 ms for numbers).
+  // Every finite number the cast accepts starts with white space, a sign, a dot or a digit, all below
+  // `:` (0x3A); texts starting with anything else (letters, non-ASCII) skip the cast.
+  `CREATE MACRO df_num(v) AS df_finite(TRY_CAST(CASE WHEN v < ':' THEN v END AS DOUBLE))`,
+  // Only 4- and 5-byte texts can be `true` or `false`: others skip lower().
   `CREATE MACRO df_bool(v) AS
-     CASE lower(v) WHEN 'true' THEN true WHEN 'false' THEN false END`,
+     CASE WHEN strlen(v) BETWEEN 4 AND 5 THEN
+       CASE lower(v) WHEN 'true' THEN true WHEN 'false' THEN false END
+     END`,
   // DuckDB prints the shortest round-trip digits too, only in another layout: these move the decimal
   // point where JavaScript puts it (fixed notation from 1e-6 up to 1e21) and drop exponent zeros.
   `CREATE MACRO df_shift(sign, digits, e) AS

@@ -93,6 +93,22 @@ describe('df_num', () => {
     },
   );
 
+  test('skips the cast only for texts the cast would refuse', async () => {
+    const chars = fc.constantFrom(...' \t\n+-.0123456789eE_xinfaINF:/\u00a0é'.split(''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(chars, { maxLength: 8 }), async (parts) => {
+        const s = parts.join('');
+        const reference = await connection.runAndReadAll(
+          'SELECT df_num($1) IS NOT DISTINCT FROM df_finite(TRY_CAST($1 AS DOUBLE))',
+          [s],
+          [VARCHAR],
+        );
+        expect(reference.getRowsJS()[0]![0]).toBe(true);
+      }),
+      { seed: 11, numRuns: 1000 },
+    );
+  });
+
   test.each(['0x10', 'inf', 'Infinity', '-inf', 'NaN', 'nan', '1e400', '', 'abc', '1e', '--1', '1,5', '_1'])(
     'refuses %j, which the README does not call numeric',
     async (s) => {
