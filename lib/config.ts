@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from 'zod';
+import { authConfigFrom, AuthEnvSchema, type AuthConfig } from './auth/auth-config.js';
 
 /**
  * The JWT secret used when `JWT_SECRET` is not set: the development value
@@ -26,6 +27,7 @@ const ConfigSchema = z.object({
   STORAGE_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(900).default(300),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.string().default('INFO'),
+  ...AuthEnvSchema.shape,
 });
 
 /** Typed configuration. */
@@ -34,6 +36,8 @@ export interface Config {
   readonly jwtSecret: string;
   /** SSM parameter holding the JWT secret (deployed stages); takes precedence over `jwtSecret`. */
   readonly jwtSecretParam: string | undefined;
+  /** The access-token rules: lifetime, skew, issuer, audience, public keys (`JWT_*`). */
+  readonly auth: AuthConfig;
   readonly queueUrl: string;
   /** URL of `compute-jobs-dlq` (informational: SQS moves messages there by the redrive policy). */
   readonly dlqUrl: string | undefined;
@@ -58,7 +62,8 @@ export interface Config {
 /**
  * Parses the configuration from `env`.
  *
- * @throws Error naming the invalid variables (at cold start, never per request)
+ * @throws Error naming the invalid variables (at cold start, never per request), or the missing
+ * secret, issuer or audience of a deployed function
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
@@ -75,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hdfsRoot: c.HDFS_ROOT,
     jwtSecret: c.JWT_SECRET === '' ? DEV_JWT_SECRET : c.JWT_SECRET,
     jwtSecretParam: c.JWT_SECRET_PARAM === '' ? undefined : c.JWT_SECRET_PARAM,
+    auth: authConfigFrom(c, inCloud),
     queueUrl: c.COMPUTE_QUEUE_URL,
     dlqUrl: c.COMPUTE_DLQ_URL === '' ? undefined : c.COMPUTE_DLQ_URL,
     sqsEndpoint: c.SQS_ENDPOINT === '' ? undefined : c.SQS_ENDPOINT,

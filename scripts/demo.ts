@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signToken } from '../lib/auth/token.js';
+import { issueToken } from '../lib/auth/token.js';
 import { loadConfig } from '../lib/config.js';
 import { connectTo } from '../lib/engine/database.js';
 import { runCompute } from '../lib/engine/index.js';
@@ -121,7 +121,8 @@ async function preview(output: string, format: OutputFormat): Promise<string> {
   }
 }
 
-const token = await signToken({ sub: 'demo', ttl: '1h' }, loadConfig().jwtSecret);
+const config = loadConfig();
+const token = await issueToken({ sub: 'demo', ttl: '1h' }, config.auth, config.jwtSecret);
 const started = Date.now();
 const stack = (await healthy(token)) ? undefined : await startStack();
 try {

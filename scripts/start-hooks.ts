@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { signToken } from '../lib/auth/token.js';
+import { issueToken } from '../lib/auth/token.js';
 import { loadConfig } from '../lib/config.js';
 import { recoverJobs } from '../lib/jobs/recover.js';
 import { buildDeps } from '../lib/service/deps.js';
@@ -14,7 +14,7 @@ import { buildDeps } from '../lib/service/deps.js';
 export interface ServiceHooks {
   /** Re-enqueues every job left queued or running; returns how many. */
   recover(): Promise<number>;
-  /** A token for `sub`, valid for `ttl` (a jose time span). */
+  /** A token for `sub`, valid for `ttl` (`30m`, `12h`; within `JWT_MAX_TTL`) with the configured issuer and audience. */
   token(sub: string, ttl: string): Promise<string>;
 }
 
@@ -25,6 +25,9 @@ export async function serviceHooks(): Promise<ServiceHooks> {
       const d = buildDeps(loadConfig());
       return recoverJobs(d.store, d.queue);
     },
-    token: (sub, ttl) => signToken({ sub, ttl }, loadConfig().jwtSecret),
+    token: (sub, ttl) => {
+      const config = loadConfig();
+      return issueToken({ sub, ttl }, config.auth, config.jwtSecret);
+    },
   };
 }

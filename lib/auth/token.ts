@@ -1,12 +1,13 @@
 /**
- * Access tokens: JWTs signed with HS256 by the company's SAML service (or
- * `npm run token` locally). The algorithm is pinned, `exp` is honoured when
- * present and `sub` names the user who starts each computation.
+ * Access tokens as requests carry them: JWTs issued by the company's SAML
+ * service (or `npm run token` locally), found in the `Authorization` header
+ * or body field; `sub` names the user who starts each computation. Whether a
+ * token is good is `verifier.ts`'s decision.
  *
  * @module
  */
-import { webcrypto } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
+import { parseDuration, type AuthConfig } from './auth-config.js';
 import { UnauthorizedError } from '../errors.js';
 
 /** Who is calling. */
@@ -18,35 +19,7 @@ export interface Principal {
 /** Longest token accepted; bigger ones are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
 const ALGORITHM = 'HS256';
-/** Seconds of clock skew allowed between the token's issuer and this service. */
-const CLOCK_TOLERANCE_S = 5;
 const encoder = new TextEncoder();
-
-/**
- * The verification key of the last secret seen. Importing a raw secret into a
- * WebCrypto key is what jose would otherwise do on every request; it was a
- * third of the cost of a verification in the submission profile.
- */
-let verifyKey: { secret: string; key: Promise<webcrypto.CryptoKey> } | undefined;
-
-/** Tokens verified with the current secret: a client sends the same token with every request. */
-const VERIFIED_LIMIT = 10_000;
-const verified = new Map<string, { sub: string; exp: number | undefined }>();
-
-function keyFor(secret: string): Promise<webcrypto.CryptoKey> {
-  if (verifyKey?.secret !== secret) {
-    verified.clear();
-    const key = webcrypto.subtle.importKey(
-      'raw',
-      encoder.encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['verify'],
-    );
-    verifyKey = { secret, key };
-  }
-  return verifyKey.key;
-}
 
 /**
  * Strips an optional `Bearer ` scheme from an `Authorization` value.
@@ -87,65 +60,65 @@ export function extractToken(header: string | undefined, bodyField: unknown): st
   return token;
 }
 
-/**
- * Verifies a JWT and returns its principal.
- *
- * @param token - the compact JWT
- * @param secret - the HS256 shared secret
- * @throws `UnauthorizedError` for anything but a valid, unexpired HS256 token with a `sub`
- */
-export async function verifyToken(token: string, secret: string): Promise<Principal> {
-  if (token.length > MAX_TOKEN_LENGTH) throw new UnauthorizedError('the access token is too long', true);
-  const key = keyFor(secret);
-  // A token whose signature was checked is not checked again; its expiry is, on every request.
-  const known = verified.get(token);
-  if (known) {
-    if (known.exp !== undefined && Date.now() / 1000 > known.exp + CLOCK_TOLERANCE_S) {
-      verified.delete(token);
-      throw new UnauthorizedError('the access token has expired', true);
-    }
-    return { sub: known.sub };
-  }
-  try {
-    const { payload } = await jwtVerify(token, await key, {
-      algorithms: [ALGORITHM],
-      clockTolerance: CLOCK_TOLERANCE_S,
-    });
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
-      throw new UnauthorizedError('the access token has no valid sub claim', true);
-    }
-    if (verified.size >= VERIFIED_LIMIT) verified.delete(verified.keys().next().value!);
-    verified.set(token, { sub: payload.sub, exp: payload.exp });
-    return { sub: payload.sub };
-  } catch (err) {
-    if (err instanceof UnauthorizedError) throw err;
-    if (err instanceof joseErrors.JWTExpired)
-      throw new UnauthorizedError('the access token has expired', true);
-    // Signature, algorithm and format failures read alike: no oracle for an attacker.
-    throw new UnauthorizedError('the access token is invalid', true);
-  }
+/** What {@link signToken} puts in a token. */
+export interface TokenClaims {
+  /** The user. */
+  readonly sub: string;
+  /** Lifetime as a jose time span (`'12h'`, `'30m'`); 12 hours by default. */
+  readonly ttl?: string;
+  /** `iss`, when the service expects one (`JWT_ISSUER`). */
+  readonly issuer?: string | undefined;
+  /** `aud`, when the service expects one (`JWT_AUDIENCE`). */
+  readonly audience?: string | undefined;
 }
 
 /**
- * Signs a token for `sub` (local use: `npm run token`, the demo and the tests).
+ * Signs an HS256 token for `sub` with `iat` and `exp` (tests and the raw form of {@link issueToken}).
  *
- * @param claims - `sub`, and `ttl`: the lifetime as a jose time span (`'12h'`, `'30m'`), or `null` for no expiry
+ * @param claims - subject, lifetime, issuer and audience
  * @param secret - the HS256 secret
- *
- * @example
- * ```ts
- * const jwt = await signToken({ sub: 'alice', ttl: '1h' }, loadConfig().jwtSecret);
- * ```
  */
-export async function signToken(
-  claims: { sub: string; ttl?: string | null },
-  secret: string,
-): Promise<string> {
+export async function signToken(claims: TokenClaims, secret: string): Promise<string> {
   let jwt = new SignJWT({})
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(claims.sub)
-    .setIssuedAt();
-  const ttl = claims.ttl === undefined ? '12h' : claims.ttl;
-  if (ttl !== null) jwt = jwt.setExpirationTime(ttl);
+    .setIssuedAt()
+    .setExpirationTime(claims.ttl ?? '12h');
+  if (claims.issuer !== undefined) jwt = jwt.setIssuer(claims.issuer);
+  if (claims.audience !== undefined) jwt = jwt.setAudience(claims.audience);
   return jwt.sign(encoder.encode(secret));
+}
+
+/**
+ * Issues a token the service accepts (`npm run token`, the demo, the local stack's hooks): the
+ * configured issuer and audience, a lifetime within `JWT_MAX_TTL`.
+ *
+ * @param claims - `sub`, and `ttl`: seconds or a number with s, m, h or d (12 hours, or `JWT_MAX_TTL` if shorter, by default)
+ * @param auth - the token rules (`config.auth`)
+ * @param secret - the HS256 secret
+ * @throws RangeError when `ttl` is not a duration or exceeds `JWT_MAX_TTL`
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig();
+ * const jwt = await issueToken({ sub: 'alice', ttl: '1h' }, config.auth, config.jwtSecret);
+ * ```
+ */
+export async function issueToken(
+  claims: { sub: string; ttl?: string },
+  auth: AuthConfig,
+  secret: string,
+): Promise<string> {
+  const seconds =
+    claims.ttl === undefined ? Math.min(12 * 3600, auth.maxTtlSeconds) : parseDuration(claims.ttl);
+  if (seconds === undefined || seconds <= 0) {
+    throw new RangeError(`the lifetime ${JSON.stringify(claims.ttl)} is not a duration such as 30m or 12h`);
+  }
+  if (seconds > auth.maxTtlSeconds) {
+    throw new RangeError(`the lifetime ${claims.ttl} exceeds JWT_MAX_TTL (${auth.maxTtlSeconds} s)`);
+  }
+  return signToken(
+    { sub: claims.sub, ttl: `${seconds}s`, issuer: auth.issuer, audience: auth.audience },
+    secret,
+  );
 }

@@ -8,7 +8,8 @@ import type { MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import jsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { extractToken, verifyToken, type Principal } from '../auth/token.js';
+import { extractToken, type Principal } from '../auth/token.js';
+import type { TokenVerifier } from '../auth/verifier.js';
 import { AppError, InvalidRequestError, PayloadTooLargeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { errorResponse } from './status.js';
@@ -70,9 +71,9 @@ export function jsonBody(): Middleware {
  * `event.principal`, and removes the body field so the token never reaches
  * validation, storage or logs.
  *
- * @param secret - returns the HS256 secret (read once per cold start)
+ * @param verifier - returns the token verifier (built once per cold start)
  */
-export function authenticate(secret: () => Promise<string>): Middleware {
+export function authenticate(verifier: () => TokenVerifier): Middleware {
   return {
     before: async (request) => {
       const event = request.event as unknown as ApiEvent;
@@ -84,7 +85,7 @@ export function authenticate(secret: () => Promise<string>): Middleware {
         event.body = rest;
       }
       const token = extractToken(headers.authorization, bodyField);
-      event.principal = await verifyToken(token, await secret());
+      event.principal = await verifier().verify(token);
     },
   };
 }

@@ -43,7 +43,7 @@ export function withHttp(
     .use(httpHeaderNormalizer())
     .use(bodyLimit())
     .use(jsonBody())
-    .use(authenticate(() => getDeps().jwtSecret()))
+    .use(authenticate(() => getDeps().verifier))
     .use(errorHandler(() => getDeps().logger))
     .handler(async (event) => handler(event as unknown as ApiEvent, getDeps())) as unknown as HttpLambda;
 }

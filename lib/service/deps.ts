@@ -5,6 +5,7 @@
  * @module
  */
 import { secretProvider } from '../auth/secret.js';
+import { createVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { loadConfig, type Config } from '../config.js';
 import { JobStore } from '../jobs/job-store.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -21,8 +22,8 @@ export interface ServiceDeps {
   /** The admission check's estimate of the waiting jobs (over `queue`). */
   readonly backlog: Backlog;
   readonly logger: Logger;
-  /** The JWT secret (read from SSM once per cold start in the cloud). */
-  readonly jwtSecret: () => Promise<string>;
+  /** Checks access tokens (its HS256 secret is read from SSM once per cold start in the cloud). */
+  readonly verifier: TokenVerifier;
 }
 
 let shared: ServiceDeps | undefined;
@@ -38,7 +39,7 @@ export function buildDeps(config: Config): ServiceDeps {
     queue,
     backlog: new Backlog(queue),
     logger: createLogger(config.logLevel),
-    jwtSecret: secretProvider(config),
+    verifier: createVerifier(config.auth, secretProvider(config)),
   };
 }
 

@@ -45,8 +45,8 @@ type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?:
 let dir: string;
 let resources: Record<string, Resource>;
 
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'sls-package-'));
+/** The environment of an offline Serverless run: no AWS credentials, no telemetry. */
+function slsEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SLS_TELEMETRY_DISABLED: '1',
@@ -56,6 +56,21 @@ beforeAll(async () => {
   delete env.AWS_ACCESS_KEY_ID;
   delete env.AWS_SECRET_ACCESS_KEY;
   delete env.AWS_PROFILE;
+  for (const name of Object.keys(env)) if (name.startsWith('JWT_')) delete env[name];
+  return env;
+}
+/** The parameters a cloud stage requires (docs/DEPLOY.md). */
+const STAGE_PARAMS = [
+  '--param=subnetA=subnet-0aaa',
+  '--param=subnetB=subnet-0bbb',
+  '--param=securityGroup=sg-0ccc',
+  '--param=jwtIssuer=https://sso.example.com',
+  '--param=jwtAudience=dataframe-jobs',
+];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'sls-package-'));
+  const env = slsEnv();
   await run(
     process.execPath,
     [
@@ -65,9 +80,7 @@ beforeAll(async () => {
       'prod',
       '--package',
       dir,
-      '--param=subnetA=subnet-0aaa',
-      '--param=subnetB=subnet-0bbb',
-      '--param=securityGroup=sg-0ccc',
+      ...STAGE_PARAMS,
     ],
     { env, maxBuffer: 16 << 20 },
   );
@@ -122,6 +135,37 @@ test('every function mounts the EFS access point at /mnt/hdfs, its HDFS_ROOT, in
     expect(env.JWT_SECRET).toBe('');
   }
 });
+
+test('every function checks the issuer and audience given as stage parameters, with the default token rules', () => {
+  for (const fn of FUNCTIONS) {
+    const env = (props(`${fn}LambdaFunction`).Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(env).toMatchObject({
+      JWT_ISSUER: 'https://sso.example.com',
+      JWT_AUDIENCE: 'dataframe-jobs',
+      JWT_MAX_TTL: '24h',
+      JWT_CLOCK_SKEW: '60s',
+      JWT_PUBLIC_KEY: '',
+      JWT_JWKS_URL: '',
+    });
+  }
+});
+
+test('a cloud stage cannot be packaged without jwtIssuer and jwtAudience', async () => {
+  const params = STAGE_PARAMS.filter((p) => !/jwtIssuer|jwtAudience/.test(p));
+  const printed = run(
+    process.execPath,
+    ['node_modules/serverless/bin/serverless.js', 'print', '--stage', 'prod', ...params],
+    { env: slsEnv(), maxBuffer: 16 << 20 },
+  );
+  const failure = (await printed.then(
+    () => ({ stdout: 'packaged', stderr: '' }),
+    (err: unknown) => err,
+  )) as { stdout: string; stderr: string };
+  expect(`${failure.stdout}${failure.stderr}`).toMatch(
+    /"jwtIssuer" cannot be resolved[\s\S]*"jwtAudience" cannot be resolved/,
+  );
+}, 60_000);
 
 test('IAM grants one queue, one file system through its access point, one parameter, and no "*" resource', () => {
   const statements = (

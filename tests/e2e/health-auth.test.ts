@@ -36,6 +36,12 @@ async function badCredentials(): Promise<[string, string | undefined][]> {
       `Bearer ${await makeToken(env.secret, { exp: Math.floor(Date.now() / 1000) - 60 })}`,
     ],
     ['a token without sub', `Bearer ${await makeToken(env.secret, { sub: null })}`],
+    ['a token without exp', `Bearer ${await makeToken(env.secret, { exp: null })}`],
+    ['a token valid for ten years', `Bearer ${await makeToken(env.secret, { exp: '3650d' })}`],
+    [
+      'a token issued a year from now',
+      `Bearer ${await makeToken(env.secret, { iat: Math.floor(Date.now() / 1000) + 365 * 86_400, exp: '1h' })}`,
+    ],
     ['an HS512 token (alg is pinned to HS256)', `Bearer ${await makeToken(env.secret, { alg: 'HS512' })}`],
     ['an unsigned alg=none token', `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${forgedPayload}.`],
     ['a token whose payload was changed', `Bearer ${header}.${forgedPayload}.${signature}`],

@@ -1,8 +1,18 @@
 import { jest } from '@jest/globals';
-import { signToken, verifyToken } from '../../lib/auth/token.js';
+import { signToken } from '../../lib/auth/token.js';
+import { createVerifier } from '../../lib/auth/verifier.js';
+import { loadConfig } from '../../lib/config.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 
 const SECRET = 'cache-test-secret-0123456789abcdef';
+const { auth } = loadConfig({});
+/** Verifies with `secret`; one verifier per secret value, as the memoised SSM read gives one per cold start. */
+let current = SECRET;
+const verifier = createVerifier(auth, async () => current);
+const verifyToken = (token: string, secret: string) => {
+  current = secret;
+  return verifier.verify(token);
+};
 afterEach(() => jest.useRealTimers());
 
 describe('verified tokens kept between requests', () => {
@@ -12,7 +22,10 @@ describe('verified tokens kept between requests', () => {
     expect(await verifyToken(token, SECRET)).toEqual({ sub: 'alice' });
     jest.setSystemTime(new Date('2026-11-29T10:00:30Z'));
     expect(await verifyToken(token, SECRET)).toEqual({ sub: 'alice' });
-    jest.setSystemTime(new Date('2026-11-29T10:01:10Z'));
+    // 60 s of clock skew (JWT_CLOCK_SKEW's default) past exp it is still accepted, not later.
+    jest.setSystemTime(new Date('2026-11-29T10:01:50Z'));
+    expect(await verifyToken(token, SECRET)).toEqual({ sub: 'alice' });
+    jest.setSystemTime(new Date('2026-11-29T10:02:10Z'));
     await expect(verifyToken(token, SECRET)).rejects.toThrow('the access token has expired');
   });
 

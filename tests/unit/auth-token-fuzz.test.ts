@@ -1,7 +1,7 @@
 /**
  * Fuzzing of access tokens (fixed seed in CI; `FUZZ_RUNS` for a longer run in
  * `npm run fuzz`): every token that is not a valid, unexpired HS256 JWT with a
- * string `sub`, signed with the service's secret, is refused with 401, the
+ * string `sub` and a bounded lifetime, signed with the service's secret, is refused with 401, the
  * stable code `unauthorized` and `WWW-Authenticate: Bearer` — never a 500 —
  * wherever it is sent (header with or without `Bearer`, or body field), and
  * the token never comes back in the response.
@@ -80,16 +80,36 @@ const wrongSecret = fc
     token: craft({ alg: 'HS256', typ: 'JWT' }, validClaims(s), key, 'HS256'),
   }));
 
-// The service allows 5 s of clock skew: anything further out is refused.
-const expired = fc.integer({ min: 10, max: 1_000_000_000 }).map((ago): BadToken => ({
+// The service allows JWT_CLOCK_SKEW (60 s by default) of clock skew: anything further out is refused.
+const SKEW = 60;
+const expired = fc.integer({ min: SKEW + 1, max: 1_000_000_000 }).map((ago): BadToken => ({
   kind: `expired ${ago} s ago`,
   token: craft({ alg: 'HS256' }, { sub: 'alice', iat: now() - ago - 60, exp: now() - ago }, SECRET, 'HS256'),
 }));
 
-const notYetValid = fc.integer({ min: 10, max: 100_000_000 }).map((ahead): BadToken => ({
+const notYetValid = fc.integer({ min: SKEW + 1, max: 100_000_000 }).map((ahead): BadToken => ({
   kind: `nbf in ${ahead} s`,
   token: craft({ alg: 'HS256' }, { ...validClaims(), nbf: now() + ahead }, SECRET, 'HS256'),
 }));
+
+const issuedInTheFuture = fc.integer({ min: SKEW + 1, max: 100_000_000 }).map((ahead): BadToken => ({
+  kind: `iat in ${ahead} s`,
+  token: craft({ alg: 'HS256' }, { sub: 'alice', iat: now() + ahead, exp: now() + 600 }, SECRET, 'HS256'),
+}));
+
+/** No exp, or one beyond JWT_MAX_TTL (24 h by default), with or without an iat. */
+const DAY = 86_400;
+const unboundedLifetime = fc
+  .tuple(fc.option(fc.integer({ min: DAY + SKEW + 1, max: 400_000_000 }), { nil: undefined }), fc.boolean())
+  .map(([lifetime, withIat]): BadToken => {
+    const claims: Record<string, unknown> = { sub: 'alice' };
+    if (withIat) claims.iat = now();
+    if (lifetime !== undefined) claims.exp = now() + lifetime;
+    return {
+      kind: `lifetime ${lifetime ?? 'unbounded'}, iat ${withIat}`,
+      token: craft({ alg: 'HS256' }, claims, SECRET, 'HS256'),
+    };
+  });
 
 const badSub = fc
   .oneof(
@@ -156,6 +176,8 @@ const badToken = fc.oneof(
   wrongSecret,
   expired,
   notYetValid,
+  issuedInTheFuture,
+  unboundedLifetime,
   badSub,
   oversized,
   garbage,

@@ -39,6 +39,8 @@ export interface TokenOptions {
   readonly alg?: 'HS256' | 'HS384' | 'HS512';
   /** Expiry as a jose time span (`'10m'`) or epoch seconds; none when `null`. */
   readonly exp?: string | number | null;
+  /** Issued-at, epoch seconds; now by default. */
+  readonly iat?: number;
 }
 
 /**
@@ -47,7 +49,9 @@ export interface TokenOptions {
  * @param secret - the stack's secret (used when `options.secret` is absent)
  */
 export async function makeToken(secret: string, options: TokenOptions = {}): Promise<string> {
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' }).setIssuedAt();
+  let jwt = new SignJWT({})
+    .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
+    .setIssuedAt(options.iat);
   const sub = options.sub === undefined ? 'alice' : options.sub;
   if (sub !== null) jwt = jwt.setSubject(sub);
   const exp = options.exp === undefined ? '10m' : options.exp;

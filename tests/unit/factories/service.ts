@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { signToken } from '../../../lib/auth/token.js';
+import { createVerifier } from '../../../lib/auth/verifier.js';
 import { loadConfig } from '../../../lib/config.js';
 import { QueueUnavailableError } from '../../../lib/errors.js';
 import { JobStore } from '../../../lib/jobs/job-store.js';
@@ -55,7 +56,7 @@ export async function testService(): Promise<{
     // Read on every submission, so that a test's `queue.waiting` applies at once.
     backlog: new Backlog(queue, 0),
     logger: createLogger('SILENT'),
-    jwtSecret: async () => SECRET,
+    verifier: createVerifier(config.auth, async () => SECRET),
   };
   return { deps, queue, root, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
