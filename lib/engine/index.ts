@@ -7,7 +7,7 @@
  * @module
  */
 import type { Aggregation, ComputeRequest, EngineOptions, Operation } from '../compute-request.js';
-import { InvalidPathError, OutputExistsError, UnknownColumnError } from '../errors.js';
+import { InvalidPathError, OutputExistsError, ParseError, UnknownColumnError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { InputFormat, OutputFormat } from '../types.js';
 import type { SourceColumn } from './columns.js';
@@ -171,8 +171,8 @@ export async function runCompute(
   const connection = await connectTo(await storage.realRoot());
   const runner = new JobRunner(connection, control, passesOf(request.operation, format));
   let source: Source | undefined;
-  try {
-    source = await openSource(
+  const open = async (numeric: readonly string[] | undefined): Promise<Source> =>
+    openSource(
       connection,
       file,
       format,
@@ -181,11 +181,25 @@ export async function runCompute(
         ...(options.null_values !== undefined && { null_values: options.null_values }),
         ...(options.record_tag !== undefined && { record_tag: options.record_tag }),
         ...(wanted !== undefined && { wanted }),
+        ...(numeric !== undefined && { numeric }),
       },
       (done, total) => runner.report(total > 0 ? done / total : 0),
     );
+  try {
+    // stats and group_by read few columns, mostly numeric: CSV's reader converts them itself when a
+    // sample says they are numbers (bench/results.md), and a cell that is not sends us back to text.
+    source = await open(wanted);
     if (format === 'xml') runner.passDone();
-    const result = await compute(runner, storage, source, request, outputFormat);
+    let result: ComputeResult;
+    try {
+      result = await compute(runner, storage, source, request, outputFormat);
+    } catch (err) {
+      if (source.typedByGuess !== true || !(err instanceof ParseError) || control.signal?.aborted === true)
+        throw err;
+      await source.close();
+      source = await open(undefined);
+      result = await compute(runner, storage, source, request, outputFormat);
+    }
     control.onProgress?.(100);
     return result;
   } catch (err) {

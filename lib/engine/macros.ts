@@ -26,6 +26,9 @@ export const MACROS: readonly string[] = [
   // Every finite number the cast accepts starts with white space, a sign, a dot or a digit, all below
   // `:` (0x3A); texts starting with anything else (letters, non-ASCII) skip the cast.
   `CREATE MACRO df_num(v) AS df_finite(TRY_CAST(CASE WHEN v < ':' THEN v END AS DOUBLE))`,
+  // A CSV column read as DOUBLE on a sample's word: DuckDB's reader takes `inf` and `nan`, which the
+  // README does not call numbers; failing the query sends the engine back to reading text.
+  `CREATE MACRO df_finite_or_fail(d) AS CASE WHEN isinf(d) OR isnan(d) THEN error('df_not_finite') ELSE d END`,
   // Only 4- and 5-byte texts can be `true` or `false`: others skip lower().
   `CREATE MACRO df_bool(v) AS
      CASE WHEN strlen(v) BETWEEN 4 AND 5 THEN

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { STRUCT, VARCHAR, structValue, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { open } from 'node:fs/promises';
 import { ParseError } from '../errors.js';
 import { DEFAULT_NULL_VALUES, type InputFormat } from '../types.js';
 import { textColumn, typedColumns, type SourceColumn } from './columns.js';
-import { readCsvHeader } from './csv-header.js';
+import { csvSource } from './csv-source.js';
 import { jsonSource } from './json-source.js';
 import { checkParquetFooter } from './parquet-footer.js';
 import { Params, quoteIdent, rowsWith, runWith } from './sql.js';
@@ -24,6 +24,8 @@ export interface SourceOptions {
   readonly record_tag?: string;
   /** Columns the operation needs; undefined when it needs every column (`non_null`). */
   readonly wanted?: readonly string[];
+  /** CSV and TSV: columns to read as numbers when a sample says so (see `CsvRead.numeric`). */
+  readonly numeric?: readonly string[];
 }
 
 /** An opened input. */
@@ -37,6 +39,12 @@ export interface Source {
   readonly columns: readonly SourceColumn[];
   /** Rows, when the file says it without a pass (Parquet metadata). */
   readonly rowCount?: number;
+  /**
+   * Some text columns are read as numbers on a sample's word: a query over them fails with a
+   * `ParseError` where a cell is not a finite number, and is then run again over the input opened
+   * without `numeric`.
+   */
+  readonly typedByGuess?: boolean;
   /** Removes what opening made (XML's temporary table). */
   close(): Promise<void>;
 }
@@ -47,34 +55,6 @@ export type ByteProgress = (done: number, total: number) => void;
 /** The null markers of a text input: the request's or pandas' list, and always the empty field. */
 function nullMarkers(options: SourceOptions): string[] {
   return [...new Set(['', ...(options.null_values ?? DEFAULT_NULL_VALUES)])];
-}
-
-/** A `STRUCT` parameter naming every column as VARCHAR, for DuckDB's `columns` option. */
-function varcharColumns(names: readonly string[]): {
-  value: ReturnType<typeof structValue>;
-  type: DuckDBType;
-} {
-  const entries = Object.fromEntries(names.map((n) => [n, VARCHAR]));
-  return { value: structValue(Object.fromEntries(names.map((n) => [n, 'VARCHAR']))), type: STRUCT(entries) };
-}
-
-async function csvSource(file: string, format: 'csv' | 'tsv', options: SourceOptions): Promise<Source> {
-  const header = await readCsvHeader(file, options.delimiter ?? (format === 'tsv' ? '\t' : undefined));
-  if (header === undefined) throw new ParseError('line 1: the header row is longer than 16 MiB', { line: 1 });
-  const params = new Params();
-  const columns = varcharColumns(header.names);
-  const from =
-    `read_csv(${params.text(file)}, columns = ${params.add(columns.value, columns.type)}, header = true, ` +
-    `auto_detect = false, delim = ${params.text(header.delimiter)}, quote = '"', escape = '"', ` +
-    `nullstr = ${params.textList(nullMarkers(options))}, strict_mode = true, ` +
-    `null_padding = false, encoding = 'utf-8')`;
-  return {
-    format,
-    from,
-    params,
-    columns: header.names.map((name) => textColumn(name)),
-    close: async () => undefined,
-  };
 }
 
 async function parquetSource(connection: DuckDBConnection, file: string): Promise<Source> {
@@ -185,7 +165,12 @@ export async function openSource(
   switch (format) {
     case 'csv':
     case 'tsv':
-      return csvSource(file, format, options);
+      return csvSource(connection, file, {
+        format,
+        nullMarkers: nullMarkers(options),
+        ...(options.delimiter !== undefined && { delimiter: options.delimiter }),
+        ...(options.numeric !== undefined && { numeric: options.numeric }),
+      });
     case 'parquet':
       return parquetSource(connection, file);
     case 'xml':
