@@ -212,6 +212,53 @@ describe('JSON and NDJSON', () => {
   });
 });
 
+describe('CSV columns that look numeric in their first rows', () => {
+  /** 3,000 numeric rows (more than the engine's sample), then `last`. */
+  const tall = (last: string): string =>
+    'k,v\n' + Array.from({ length: 3000 }, (_, i) => `${i % 2},${i}\n`).join('') + `1,${last}\n`;
+
+  test('are still typed by every value: a text past the first rows makes the column text', async () => {
+    await expect(run('late.csv', tall('oops'), { operation: 'stats', columns: ['v'] })).rejects.toMatchObject(
+      {
+        code: 'non_numeric_column',
+        message: expect.stringContaining('oops'),
+      },
+    );
+    expect(
+      await json('late-min.csv', tall('oops'), {
+        operation: 'group_by',
+        columns: ['k'],
+        aggregations: { v: ['min', 'max'] },
+      }),
+    ).toEqual([
+      { k: 0, count: 1500, v_min: '0', v_max: '998' },
+      { k: 1, count: 1501, v_min: '1', v_max: 'oops' },
+    ]);
+  });
+
+  test.each(['inf', 'NAN', '-Infinity', '1e400'])(
+    'are text when a late cell is %j, which DuckDB reads as a number but the README does not',
+    async (last) => {
+      await expect(
+        run(`late-${last}.csv`, tall(last), { operation: 'stats', columns: ['v'] }),
+      ).rejects.toMatchObject({ code: 'non_numeric_column' });
+    },
+  );
+
+  test('are numbers when every value is one, with null markers as nulls', async () => {
+    expect(
+      await json('late-ok.csv', tall('NA'), {
+        operation: 'group_by',
+        columns: ['k'],
+        aggregations: { v: ['count', 'max'] },
+      }),
+    ).toEqual([
+      { k: 0, count: 1500, v_count: 1500, v_max: 2998 },
+      { k: 1, count: 1501, v_count: 1500, v_max: 2999 },
+    ]);
+  });
+});
+
 describe('group_by', () => {
   const csv = 'k,g,x\nb,1,1\na,1.0,2\n,2,3\nb,2,\nZ,10,4\n';
 
