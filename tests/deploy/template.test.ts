@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { BINDING_PACKAGE, NATIVE_FILES, checkLambdaLoadable } from '../../scripts/lambda-duckdb-binding.js';
+import { actionsOf, allowing, lambdaFunctions, roleOf, statementsOf, type TemplateResource } from './iam.js';
 import { unzipTo, zipEntries, zipEntryData } from './zip.js';
 
 const run = promisify(execFile);
@@ -41,9 +42,8 @@ const bundleFile = (name: string): string =>
 /** Lambda's limit on a function's unzipped code (layers included): 250 MB. */
 const LAMBDA_UNZIPPED_LIMIT = 250 * 2 ** 20;
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 let dir: string;
-let resources: Record<string, Resource>;
+let resources: Record<string, TemplateResource>;
 
 /** The environment of an offline Serverless run: no AWS credentials, no telemetry. */
 function slsEnv(): NodeJS.ProcessEnv {
@@ -115,14 +115,16 @@ test('the worker consumes the queue with partial batch failures and bounded conc
   );
 });
 
-test('every function mounts the EFS access point at /mnt/hdfs, its HDFS_ROOT, inside the VPC', () => {
+test('every function mounts an EFS access point at /mnt/hdfs, its HDFS_ROOT, inside the VPC', () => {
   expect(props('HdfsFileSystem').Encrypted).toBe(true);
   expect(props('HdfsMountTargetA').SubnetId).toBe('subnet-0aaa');
   expect(props('HdfsMountTargetB').SubnetId).toBe('subnet-0bbb');
   for (const fn of FUNCTIONS) {
     const p = props(`${fn}LambdaFunction`);
+    // health sees only its probe folder (see the IAM tests); the others the whole storage.
+    const accessPoint = fn === 'Health' ? 'HealthProbeAccessPoint' : 'HdfsAccessPoint';
     expect(p.FileSystemConfigs).toEqual([
-      { Arn: { 'Fn::GetAtt': ['HdfsAccessPoint', 'Arn'] }, LocalMountPath: '/mnt/hdfs' },
+      { Arn: { 'Fn::GetAtt': [accessPoint, 'Arn'] }, LocalMountPath: '/mnt/hdfs' },
     ]);
     expect(p.VpcConfig).toEqual({ SecurityGroupIds: ['sg-0ccc'], SubnetIds: ['subnet-0aaa', 'subnet-0bbb'] });
     expect(p.Runtime).toBe('nodejs22.x');
@@ -167,22 +169,134 @@ test('a cloud stage cannot be packaged without jwtIssuer and jwtAudience', async
   );
 }, 60_000);
 
-test('IAM grants one queue, one file system through its access point, one parameter, and no "*" resource', () => {
-  const statements = (
-    props('IamRoleLambdaExecution').Policies as {
-      PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] };
-    }[]
-  )[0]!.PolicyDocument.Statement;
-  for (const s of statements) {
-    expect(s.Resource).not.toBe('*');
-    expect([s.Resource].flat()).not.toContain('*');
-  }
-  const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
-  expect(byAction('sqs:SendMessage').map((s) => s.Resource)).toEqual([
-    { 'Fn::GetAtt': ['ComputeJobsQueue', 'Arn'] },
-  ]);
-  expect(JSON.stringify(byAction('ssm:GetParameter'))).toContain(':parameter/dataframe-jobs/prod/jwt-secret');
-  expect(byAction('elasticfilesystem:ClientWrite').length).toBeGreaterThan(0);
+/**
+ * The role of each function, and every action each role allows. A function added to serverless.yml
+ * needs an entry here (and a `role:` there): "health, getJob…" are the functions of the template,
+ * found by type, so a function without a role of its own fails the first test below.
+ */
+const ROLE_OF_FUNCTION: Record<string, string> = {
+  HealthLambdaFunction: 'HealthRole',
+  ComputeLambdaFunction: 'SubmitRole',
+  GetJobLambdaFunction: 'ReadRole',
+  ListJobsLambdaFunction: 'ReadRole',
+  CancelJobLambdaFunction: 'CancelRole',
+  WorkerLambdaFunction: 'WorkerRole',
+};
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const EFS_READ = ['elasticfilesystem:ClientMount'];
+const EFS_WRITE = [...EFS_READ, 'elasticfilesystem:ClientWrite'];
+const SECRET = ['ssm:GetParameter'];
+const ROLE_ACTIONS: Record<string, string[]> = {
+  HealthRole: [...LOGS, ...EFS_WRITE, 'sqs:GetQueueAttributes', ...SECRET],
+  ReadRole: [...LOGS, ...EFS_READ, ...SECRET],
+  CancelRole: [...LOGS, ...EFS_WRITE, ...SECRET],
+  SubmitRole: [...LOGS, ...EFS_WRITE, 'sqs:GetQueueAttributes', 'sqs:SendMessage', ...SECRET],
+  WorkerRole: [
+    ...LOGS,
+    ...EFS_WRITE,
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:ReceiveMessage',
+    'sqs:SendMessage',
+  ],
+};
+const roles = (): string[] => [...new Set(Object.values(ROLE_OF_FUNCTION))];
+
+describe('IAM: one least-privilege role per kind of function', () => {
+  test("every function runs with a role declared for it, and Serverless's shared role is gone", () => {
+    const functions = lambdaFunctions(resources);
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      expect({ fn, role: roleOf(resources, fn) }).toEqual({ fn, role: ROLE_OF_FUNCTION[fn] });
+    }
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  test.each(Object.entries(ROLE_ACTIONS))(
+    '%s allows exactly the actions its functions call',
+    (role, actions) => {
+      expect(actionsOf(statementsOf(resources, role))).toEqual([...new Set(actions)].sort());
+    },
+  );
+
+  test('the read routes can neither send to the queue nor write the storage', () => {
+    for (const fn of ['GetJobLambdaFunction', 'ListJobsLambdaFunction']) {
+      const actions = actionsOf(statementsOf(resources, roleOf(resources, fn)));
+      expect(actions.filter((a) => a.startsWith('sqs:'))).toEqual([]);
+      expect(actions).not.toContain('elasticfilesystem:ClientWrite');
+      expect(actions).not.toContain('elasticfilesystem:ClientRootAccess');
+    }
+    // health writes only its probe, through an access point rooted at /hdfs/.health, and sends nothing.
+    const health = statementsOf(resources, 'HealthRole');
+    expect(actionsOf(health)).not.toContain('sqs:SendMessage');
+    expect(allowing(health, 'elasticfilesystem:ClientWrite').map((s) => s.Condition)).toEqual([
+      {
+        StringEquals: {
+          'elasticfilesystem:AccessPointArn': { 'Fn::GetAtt': ['HealthProbeAccessPoint', 'Arn'] },
+        },
+      },
+    ]);
+    expect(props('HealthProbeAccessPoint').RootDirectory).toMatchObject({ Path: '/hdfs/.health' });
+  });
+
+  test.each(roles())(
+    '%s: Lambda alone assumes it; no "*" resource; the EFS through an access point; logs of its own functions only',
+    (role) => {
+      const p = props(role);
+      expect(p.AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      });
+      expect(JSON.stringify(p.ManagedPolicyArns)).toBe(
+        JSON.stringify([
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':iam::aws:policy/service-role/AWSLambdaENIManagementAccess',
+              ],
+            ],
+          },
+        ]),
+      );
+      const statements = statementsOf(resources, role);
+      for (const s of statements) {
+        expect(s.Effect).toBe('Allow');
+        expect([s.Resource].flat()).not.toContain('*');
+        for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
+      }
+      for (const s of allowing(statements, 'elasticfilesystem:ClientMount')) {
+        expect(s.Resource).toEqual({ 'Fn::GetAtt': ['HdfsFileSystem', 'Arn'] });
+        expect(Object.keys(s.Condition?.StringEquals ?? {})).toEqual(['elasticfilesystem:AccessPointArn']);
+      }
+      for (const s of allowing(statements, 'sqs:GetQueueAttributes')) {
+        expect(s.Resource).toEqual({ 'Fn::GetAtt': ['ComputeJobsQueue', 'Arn'] });
+      }
+      for (const s of allowing(statements, 'ssm:GetParameter')) {
+        expect(JSON.stringify(s.Resource)).toContain(':parameter/dataframe-jobs/prod/jwt-secret');
+      }
+      const ownLogGroups = Object.entries(ROLE_OF_FUNCTION)
+        .filter(([, r]) => r === role)
+        .map(([fn]) => ({ 'Fn::GetAtt': [fn.replace(/LambdaFunction$/, 'LogGroup'), 'Arn'] }));
+      expect(allowing(statements, 'logs:PutLogEvents').flatMap((s) => [s.Resource].flat())).toEqual(
+        ownLogGroups,
+      );
+    },
+  );
+});
+
+test('the HTTP API throttles its default route, and compute has reserved concurrency for Prefer: wait', () => {
+  expect(props('HttpApiStage').DefaultRouteSettings).toMatchObject({
+    ThrottlingBurstLimit: 400,
+    ThrottlingRateLimit: 200,
+  });
+  expect(props('ComputeLambdaFunction').ReservedConcurrentExecutions).toBe(50);
+  // compute's timeout bounds how long each of those 50 instances is held by one request.
+  expect(props('ComputeLambdaFunction').Timeout).toBeLessThanOrEqual(30);
 });
 
 test('logs are kept 30 days and an alarm watches the DLQ depth', () => {
