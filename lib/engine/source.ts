@@ -97,22 +97,17 @@ async function xmlSource(
   onBytes: ByteProgress | undefined,
 ): Promise<Source> {
   const table = `df_xml_${process.pid}_${++xmlTables}`;
+  // Null markers become nulls as the table is loaded, not through a CASE in every later query.
   const loaded = await loadXmlTable(connection, file, table, {
     ...(options.record_tag !== undefined && { recordTag: options.record_tag }),
     ...(onBytes !== undefined && { onProgress: onBytes }),
+    nullValues: nullMarkers(options),
   });
-  const params = new Params();
-  const nulls = params.textList(nullMarkers(options));
   return {
     format: 'xml',
     from: quoteIdent(table),
-    params,
-    columns: loaded.columns.map((name) =>
-      textColumn(
-        name,
-        `CASE WHEN list_contains(${nulls}, ${quoteIdent(name)}) THEN NULL ELSE ${quoteIdent(name)} END`,
-      ),
-    ),
+    params: new Params(),
+    columns: loaded.columns.map((name) => textColumn(name)),
     rowCount: loaded.rows,
     close: async () => {
       await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);

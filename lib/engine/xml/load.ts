@@ -27,6 +27,8 @@ export interface XmlLoadOptions {
   readonly recordTag?: string;
   /** Called with the bytes consumed so far and the file size, at most every 250 ms, and once at the end. */
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Cell texts loaded as null (the request's null markers). */
+  readonly nullValues?: readonly string[];
 }
 
 /** Internal knobs for tests: tiny chunks exercise boundaries, a small limit the size check. */
@@ -55,7 +57,7 @@ export interface XmlLoadTuning {
  * @param connection - the DuckDB connection that owns the table
  * @param file - absolute host path, already checked by the storage
  * @param table - name of the table to create (any text: it is quoted)
- * @param options - record tag, progress callback
+ * @param options - record tag, progress callback, null markers
  * @param tuning - test knobs
  * @returns the column names in table order and the row count. When no
  *   record has any field, `columns` is empty and the table holds one all-NULL
@@ -78,7 +80,7 @@ export async function loadXmlTable(
   const handle = await openInput(file);
   try {
     const total = (await handle.stat()).size;
-    const rows = await VarcharTable.create(connection, table);
+    const rows = await VarcharTable.create(connection, table, options.nullValues);
     const writer = new RecordWriter(rows);
     const scanner = new XmlScanner(options.recordTag, writer);
     let backing: Buffer = Buffer.alloc(0);

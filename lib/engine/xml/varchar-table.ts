@@ -58,10 +58,18 @@ export class VarcharTable {
   #row = 0; // row of the current chunk being filled
   #rows = 0; // rows appended in all
   readonly #encoder = new TextEncoder();
+  /** Null markers' UTF-8 bytes by their length: a cell equal to one is left null. */
+  readonly #nullsByLength: Uint8Array[][] = [];
+  readonly #nullTexts: ReadonlySet<string>;
 
-  private constructor(connection: DuckDBConnection, table: string) {
+  private constructor(connection: DuckDBConnection, table: string, nullMarkers: readonly string[]) {
     this.#connection = connection;
     this.#table = table;
+    this.#nullTexts = new Set(nullMarkers);
+    for (const marker of nullMarkers) {
+      const bytes = this.#encoder.encode(marker);
+      (this.#nullsByLength[bytes.length] ??= []).push(bytes);
+    }
   }
 
   /**
@@ -70,12 +78,17 @@ export class VarcharTable {
    *
    * @param connection - where the table lives
    * @param table - its name (quoted here)
+   * @param nullMarkers - cell texts stored as null (nulls at load, not a CASE in every later query)
    */
-  static async create(connection: DuckDBConnection, table: string): Promise<VarcharTable> {
+  static async create(
+    connection: DuckDBConnection,
+    table: string,
+    nullMarkers: readonly string[] = [],
+  ): Promise<VarcharTable> {
     await connection.run(
       `CREATE TEMP TABLE ${quoteIdentifier(table)} (${quoteIdentifier(XML_NO_COLUMN)} VARCHAR)`,
     );
-    const created = new VarcharTable(connection, table);
+    const created = new VarcharTable(connection, table, nullMarkers);
     created.#appender = await created.#openAppender();
     return created;
   }
@@ -109,7 +122,10 @@ export class VarcharTable {
     this.#appender = await this.#openAppender();
   }
 
-  /** Sets cell `column` of the current row to the UTF-8 bytes `src[start..end)` (non-empty, valid UTF-8). */
+  /**
+   * Sets cell `column` of the current row to the UTF-8 bytes `src[start..end)` (non-empty, valid
+   * UTF-8); a null marker makes it null.
+   */
   setBytes(column: number, src: Uint8Array, start: number, end: number): void {
     const cells = this.#cells[column]!;
     const row = this.#row;
@@ -119,7 +135,17 @@ export class VarcharTable {
     const validity = cells.validity;
     const bit = 1 << (row & 7);
     // Set twice in one row (two fields flattening to one name): the last value wins, on a clean slot.
-    if ((validity[row >> 3]! & bit) !== 0) data.fill(0, at, at + STRING_T);
+    if ((validity[row >> 3]! & bit) !== 0) {
+      data.fill(0, at, at + STRING_T);
+      validity[row >> 3]! &= ~bit;
+      // Rows only grow within a chunk: the row's long string, if any, is the last one listed.
+      if (cells.longRows[cells.longRows.length - 1] === row) {
+        cells.longRows.pop();
+        cells.longBytes.pop();
+      }
+    }
+    const markers = this.#nullsByLength[length];
+    if (markers !== undefined && markers.some((m) => sameBytes(m, src, start))) return;
     validity[row >> 3]! |= bit;
     if (length <= INLINE_MAX) {
       // The slot is zero (cleared after each chunk): the length's high bytes and the padding stay so.
@@ -132,11 +158,28 @@ export class VarcharTable {
     }
   }
 
-  /** Sets cell `column` of the current row to `text` (null when empty). */
+  /** Sets cell `column` of the current row to `text` (null when empty or a null marker). */
   setText(column: number, text: string | null): void {
-    if (text === null || text === '') return;
+    if (text === null || text === '' || this.#nullTexts.has(text)) {
+      this.#clear(column);
+      return;
+    }
     const bytes = this.#encoder.encode(text);
     this.setBytes(column, bytes, 0, bytes.length);
+  }
+
+  /** Makes cell `column` of the current row null again (a later field of the same name was null). */
+  #clear(column: number): void {
+    const cells = this.#cells[column]!;
+    const row = this.#row;
+    const bit = 1 << (row & 7);
+    if ((cells.validity[row >> 3]! & bit) === 0) return;
+    cells.validity[row >> 3]! &= ~bit;
+    cells.data.fill(0, row * STRING_T, (row + 1) * STRING_T);
+    if (cells.longRows[cells.longRows.length - 1] === row) {
+      cells.longRows.pop();
+      cells.longBytes.pop();
+    }
   }
 
   /** Completes the current row; appends the chunk when it is full. */
@@ -179,4 +222,10 @@ export class VarcharTable {
   #openAppender(): Promise<DuckDBAppender> {
     return this.#connection.createAppender(this.#table, 'main', 'temp');
   }
+}
+
+/** Whether `src` holds the bytes of `marker` from `start` (its length already matched). */
+function sameBytes(marker: Uint8Array, src: Uint8Array, start: number): boolean {
+  for (let i = 0; i < marker.length; i++) if (src[start + i] !== marker[i]) return false;
+  return true;
 }
