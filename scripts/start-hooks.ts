@@ -14,8 +14,11 @@ import { buildDeps } from '../lib/service/deps.js';
 export interface ServiceHooks {
   /** Re-enqueues every job left queued or running; returns how many. */
   recover(): Promise<number>;
-  /** A token for `sub`, valid for `ttl` (`30m`, `12h`; within `JWT_MAX_TTL`) with the configured issuer and audience. */
-  token(sub: string, ttl: string): Promise<string>;
+  /**
+   * A token for `sub` with the configured issuer and audience, valid for `ttl` (`30m`, `12h`; within
+   * `JWT_MAX_TTL`), or by default 12 hours, or `JWT_MAX_TTL` if that is shorter.
+   */
+  token(sub: string, ttl?: string): Promise<string>;
 }
 
 /** The service hooks, reading the configuration when called (not at import). */

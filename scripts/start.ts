@@ -16,13 +16,20 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeJwt } from 'jose';
 import { jsonLogger } from '../lib/local/local-log.js';
 import { localSettings } from '../lib/local/settings.js';
 import { startLocalStack, type LocalStack } from '../lib/local/stack.js';
 import { serviceHooks } from './start-hooks.js';
 
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TOKEN_TTL = '12h';
+
+/** How long `token` lives, for people: `12 h`, `45 min`. */
+function lifetime(token: string): string {
+  const { iat = 0, exp = 0 } = decodeJwt(token);
+  const seconds = exp - iat;
+  return seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.round(seconds / 60)} min`;
+}
 
 async function main(): Promise<void> {
   const settings = localSettings();
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
 
   let token: string;
   try {
-    token = await hooks.token('demo', TOKEN_TTL);
+    token = await hooks.token('demo');
   } catch (err) {
     log('error', 'could not sign the demo token', {
       error: err instanceof Error ? err.message : String(err),
@@ -79,7 +86,7 @@ async function main(): Promise<void> {
     `  Worker     concurrency ${settings.workerConcurrency}${settings.workerConcurrency === 0 ? ' (paused)' : ''}, ` +
       `batch ${settings.batchSize}, visibility ${settings.visibilityTimeout} s, ${settings.maxReceiveCount} deliveries`,
     `  Recovered  ${stack.recovered} unfinished job(s) put back on the queue`,
-    `  Token      (sub demo, valid ${TOKEN_TTL}; more with: npm run token -- --sub NAME)`,
+    `  Token      (sub demo, valid ${lifetime(token)}; more with: npm run token -- --sub NAME)`,
     `             ${token}`,
     '',
     `  curl -H "Authorization: Bearer <token>" ${stack.url}/health`,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt, SignJWT, type JWTPayload } from 'jose';
 import { makeHandler } from '../../functions/health.js';
+import { serviceHooks } from '../../scripts/start-hooks.js';
 import { issueToken } from '../../lib/auth/token.js';
 import { createVerifier, type TokenVerifier } from '../../lib/auth/verifier.js';
 import { loadConfig } from '../../lib/config.js';
@@ -195,6 +196,23 @@ describe('issued tokens (npm run token, the demo, npm start)', () => {
     );
     const short = decodeJwt(await issueToken({ sub: 'a' }, loadConfig({ JWT_MAX_TTL: '1h' }).auth, SECRET));
     expect(short.exp! - short.iat!).toBe(HOUR);
+  });
+
+  test("npm start's token lives 12 h, or JWT_MAX_TTL when that is shorter", async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.JWT_SECRET = SECRET;
+      delete process.env.JWT_MAX_TTL;
+      const hooks = await serviceHooks();
+      const long = decodeJwt(await hooks.token('demo'));
+      expect(long.exp! - long.iat!).toBe(12 * HOUR);
+      process.env.JWT_MAX_TTL = '1h';
+      const short = await hooks.token('demo');
+      expect(decodeJwt(short).exp! - decodeJwt(short).iat!).toBe(HOUR);
+      expect(await verifierOf({ JWT_MAX_TTL: '1h' }).verify(short)).toEqual({ sub: 'demo' });
+    } finally {
+      process.env = saved;
+    }
   });
 
   test('npm run token refuses a lifetime over JWT_MAX_TTL on stderr, printing no token', async () => {
