@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { knownFormatOf } from './input-format.js';
+import { MAX_OUTPUT_NAME_BYTES, MAX_PATH_BYTES, MAX_SEGMENT_BYTES } from './storage/paths.js';
 import { INPUT_FORMATS, OUTPUT_FORMATS, type InputFormat } from './types.js';
 
 /** The operations the engine runs. */
@@ -40,7 +41,6 @@ export type Aggregation = (typeof AGGREGATIONS)[number];
 export const REQUEST_LIMITS = {
   maxColumns: 1000,
   maxNameLength: 1024,
-  maxPathLength: 1024,
   maxNullValues: 100,
 } as const;
 
@@ -76,7 +76,12 @@ const strictObject = <S extends z.ZodRawShape>(shape: S) =>
   z.strictObject(shape, { error: unknownFieldMessage });
 
 const columnName = z.string().min(1).max(REQUEST_LIMITS.maxNameLength);
-const storagePath = z.string().min(1).max(REQUEST_LIMITS.maxPathLength);
+// No length bound here: a path too long for the storage is `invalid_path` (lib/storage/paths.ts), whatever
+// its length, never an `invalid_request` of another shape; the body limit bounds the string.
+const storagePath = z.string().min(1);
+const PATH_RULES =
+  `relative to the storage root, \`/\`-separated; at most ${MAX_PATH_BYTES} bytes, each folder or file name ` +
+  `at most ${MAX_SEGMENT_BYTES} bytes (UTF-8); longer: 400 \`invalid_path\``;
 
 const readOptionFields = {
   delimiter: z
@@ -122,7 +127,7 @@ const distinctColumns = z
   .meta({ uniqueItems: true });
 
 const commonFields = {
-  input: storagePath.describe('storage-relative path of the input file'),
+  input: storagePath.describe(`path of the input file, ${PATH_RULES}`),
   columns: distinctColumns,
   format: z.enum(INPUT_FORMATS).optional().describe("the input's format (default: from its extension)"),
   output_format: z
@@ -131,7 +136,10 @@ const commonFields = {
     .describe("the result's format (default: the input's, TSV written as CSV)"),
   output: storagePath
     .optional()
-    .describe('storage-relative path of the result (default: `results/<job_id>.<format>`); never replaced'),
+    .describe(
+      `path of the result (default: \`results/<job_id>.<format>\`), never replaced; ${PATH_RULES}, ` +
+        `its file name at most ${MAX_OUTPUT_NAME_BYTES} bytes`,
+    ),
 };
 
 const aggregations = z

@@ -173,7 +173,12 @@ async function createJob(
 ): Promise<Submission> {
   const info = await inspectInput(deps.storage, params.input, params.format, params.options);
   const outputFormat = params.output_format ?? defaultOutputFormat(info.format);
-  const output = deps.storage.normalize(params.output ?? `results/${jobId}.${outputExtension(outputFormat)}`);
+  const output = deps.storage.normalize(
+    params.output ?? `results/${jobId}.${outputExtension(outputFormat)}`,
+    {
+      output: true,
+    },
+  );
   if (await deps.storage.exists(output)) throw new OutputExistsError(output);
   if (info.columns) {
     const aggregated = params.operation === 'group_by' ? Object.keys(params.aggregations ?? {}) : [];

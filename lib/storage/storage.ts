@@ -12,15 +12,9 @@ import path from 'node:path';
 import { InputNotFoundError, InvalidPathError, OutputExistsError, StorageError } from '../errors.js';
 import type { ByteSink } from '../types.js';
 import { BufferedFileSink } from './file-sink.js';
+import { normalizePath, type NormalizeOptions } from './paths.js';
 
-/** Options of {@link Storage.normalize}. */
-export interface NormalizeOptions {
-  /**
-   * Allow segments that start with a dot. Client paths may not use them: the
-   * service keeps its own state under `.jobs/` and writes `.tmp` files there.
-   */
-  readonly internal?: boolean;
-}
+export type { NormalizeOptions } from './paths.js';
 
 /** Result of an atomic write. */
 export interface WriteResult {
@@ -74,26 +68,7 @@ export class Storage {
    *   backslashes or control characters, or leaves the root
    */
   normalize(rel: string, options: NormalizeOptions = {}): string {
-    if (typeof rel !== 'string' || rel.length === 0) throw new InvalidPathError(String(rel), 'empty path');
-    if (rel.includes('\0')) throw new InvalidPathError(rel.replace(/\0/g, '\\0'), 'contains a NUL byte');
-    // eslint-disable-next-line no-control-regex
-    if (/[\x00-\x1f\x7f]/.test(rel)) throw new InvalidPathError(rel, 'contains control characters');
-    if (rel.includes('\\')) throw new InvalidPathError(rel, 'backslashes are not path separators here');
-    if (rel.startsWith('/') || /^[A-Za-z]:/.test(rel)) {
-      // Not echoed back: an absolute path may spell out the host's own layout.
-      throw new InvalidPathError(
-        undefined,
-        'absolute paths are not allowed; give a path relative to the storage root',
-      );
-    }
-    const normal = path.posix.normalize(rel);
-    if (normal === '.' || normal.endsWith('/')) throw new InvalidPathError(rel, 'names a folder, not a file');
-    if (normal === '..' || normal.startsWith('../'))
-      throw new InvalidPathError(rel, 'leaves the storage root');
-    if (!options.internal && normal.split('/').some((seg) => seg.startsWith('.'))) {
-      throw new InvalidPathError(rel, 'names starting with "." are reserved');
-    }
-    return normal;
+    return normalizePath(rel, options);
   }
 
   /** Absolute host path of a normalized relative path (no symlink check). */
@@ -252,7 +227,7 @@ export class Storage {
     options: NormalizeOptions & { overwrite?: boolean },
     produce: (tmpPath: string) => Promise<void>,
   ): Promise<WriteResult> {
-    const normal = this.normalize(rel, options);
+    const normal = this.normalize(rel, { ...options, output: true });
     if (!options.overwrite && (await this.exists(normal, { internal: true })))
       throw new OutputExistsError(rel);
     const parent = await this.#prepareParent(normal, rel);
