@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { authConfigFrom, AuthEnvSchema, type AuthConfig } from './auth/auth-config.js';
+import { STORAGE_SCOPES, type StorageScope } from './storage/user-scope.js';
 
 /**
  * The JWT secret used when `JWT_SECRET` is not set: the development value
@@ -27,6 +28,8 @@ const ConfigSchema = z.object({
   STORAGE_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(900).default(300),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.string().default('INFO'),
+  STORAGE_SCOPE: z.enum(STORAGE_SCOPES).default('shared'),
+  ALLOW_HARD_LINKS: z.enum(['true', 'false']).default('false'),
   ...AuthEnvSchema.shape,
 });
 
@@ -57,6 +60,16 @@ export interface Config {
   readonly storageRetryDelaySeconds: number;
   readonly version: string;
   readonly logLevel: string;
+  /**
+   * `shared` (default): every user's paths are relative to the storage root; `user`: to
+   * `users/<encoded sub>/`, so that nobody reaches another user's files (`STORAGE_SCOPE`).
+   */
+  readonly storageScope: StorageScope;
+  /**
+   * Read inputs that have other hard links (`ALLOW_HARD_LINKS=true`). Refused by default: another
+   * name of the same file may lie outside the storage, and no path check can see it.
+   */
+  readonly allowHardLinks: boolean;
 }
 
 /**
@@ -91,5 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storageRetryDelaySeconds: c.STORAGE_RETRY_DELAY_SECONDS,
     version: c.SERVICE_VERSION,
     logLevel: c.LOG_LEVEL,
+    storageScope: c.STORAGE_SCOPE,
+    allowHardLinks: c.ALLOW_HARD_LINKS === 'true',
   };
 }

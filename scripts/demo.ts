@@ -6,7 +6,6 @@
  * life and a preview of its result. Uses the same HDFS_ROOT as `npm start`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issueToken } from '../lib/auth/token.js';
@@ -19,7 +18,8 @@ import type { OutputFormat } from '../lib/types.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const url = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
-const storage = Storage.fromEnv();
+// The demo's user: with STORAGE_SCOPE=user its files go under users/demo/, where the API looks for them.
+const storage = Storage.fromEnv().forUser('demo');
 const FORMATS: OutputFormat[] = ['csv', 'json', 'ndjson', 'xml', 'parquet'];
 
 /** The data set, as CSV: the other formats are made from it by the engine itself. */
@@ -103,8 +103,9 @@ async function startStack(): Promise<ChildProcess> {
 }
 
 async function preview(output: string, format: OutputFormat): Promise<string> {
-  const file = await storage.resolveExisting(output);
-  if (format !== 'parquet') return (await readFile(file, 'utf8')).split('\n').slice(0, 6).join('\n    ');
+  if (format !== 'parquet') return (await storage.readText(output)).split('\n').slice(0, 6).join('\n    ');
+  const input = await storage.openInput(output);
+  const file = input.path;
   const connection = await connectTo(await storage.realRoot());
   try {
     const params = new Params();
@@ -118,6 +119,7 @@ async function preview(output: string, format: OutputFormat): Promise<string> {
       .join('\n    ');
   } finally {
     connection.closeSync();
+    await input.close();
   }
 }
 

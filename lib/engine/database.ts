@@ -6,7 +6,7 @@
  * @module
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { MACROS } from './macros.js';
 import { engineSettings, type EngineSettings } from './settings.js';
@@ -26,8 +26,24 @@ function asDirectory(folder: string): string {
 }
 
 /**
- * Opens a DuckDB database that can read and write only under `root` and
- * spill only to `settings.tempDirectory`:
+ * The folder of this process's descriptors as DuckDB canonicalizes it
+ * (`/proc/<pid>/fd/`). The storage hands the engine `/proc/self/fd/N` paths
+ * of files it opened and checked; DuckDB resolves those to the file's real
+ * path, inside the root, except when the file has been deleted or replaced
+ * since it was opened: the link then resolves to nothing and DuckDB keeps
+ * `/proc/<pid>/fd/N`. Allowing that folder lets such a job finish on the
+ * file it opened; a descriptor of a file that still exists outside the root
+ * is still refused, since it resolves there. Clients cannot name these
+ * paths: every path DuckDB sees comes from the storage.
+ */
+async function descriptorFolder(): Promise<string> {
+  return realpath('/proc/self/fd');
+}
+
+/**
+ * Opens a DuckDB database that can read and write only under `root`, spill
+ * only to `settings.tempDirectory`, and read the descriptors of files the
+ * storage opened (see `descriptorFolder`):
  * `allowed_directories`, then `enable_external_access = false` (no other
  * file, no network, no extension install), extension autoloading off, then
  * `lock_configuration = true`, so that no later statement can lift any of it.
@@ -51,7 +67,13 @@ export async function openConfinedDatabase(root: string, settings: EngineSetting
   });
   const setup = await instance.connect();
   try {
-    const allowed = [asDirectory(root), asDirectory(settings.tempDirectory)].map(configLiteral).join(', ');
+    const allowed = [
+      asDirectory(root),
+      asDirectory(settings.tempDirectory),
+      asDirectory(await descriptorFolder()),
+    ]
+      .map(configLiteral)
+      .join(', ');
     await setup.run(`SET allowed_directories = [${allowed}]`);
     await setup.run('SET enable_external_access = false');
     await setup.run('SET lock_configuration = true');

@@ -71,36 +71,42 @@ function assertNoPattern(rel: string): void {
  */
 export async function inspectInput(
   storage: Storage,
-  input: string,
+  inputPath: string,
   format?: InputFormat,
   options: EngineOptions = {},
 ): Promise<InputInfo> {
   // In the order a client fixes them: a safe path, an existing file, then a known format.
-  const file = await storage.resolveExisting(input);
-  assertNoPattern(input);
-  const resolvedFormat = format ?? formatFromPath(input);
-  if (resolvedFormat === 'csv' || resolvedFormat === 'tsv') {
-    const delimiter = options.delimiter ?? (resolvedFormat === 'tsv' ? '\t' : undefined);
-    const header = await readCsvHeader(file, delimiter, INSPECT_HEADER_BYTES);
-    return { format: resolvedFormat, columns: header?.names };
-  }
-  if (resolvedFormat === 'parquet') {
-    // The footer alone tells the columns, once checked against the file's size (openSource does);
-    // a footer longer than the bound is left to the worker, as a long CSV header is.
-    if ((await footerPlace(file)).footerBytes > INSPECT_HEADER_BYTES) {
-      return { format: resolvedFormat, columns: undefined };
+  const input = await storage.openInput(inputPath);
+  try {
+    assertNoPattern(inputPath);
+    const resolvedFormat = format ?? formatFromPath(inputPath);
+    // Every read goes through the opened descriptor's path, never the name again.
+    const file = input.path;
+    if (resolvedFormat === 'csv' || resolvedFormat === 'tsv') {
+      const delimiter = options.delimiter ?? (resolvedFormat === 'tsv' ? '\t' : undefined);
+      const header = await readCsvHeader(file, delimiter, INSPECT_HEADER_BYTES);
+      return { format: resolvedFormat, columns: header?.names };
     }
-    const connection = await connectTo(await storage.realRoot());
-    try {
-      const source = await openSource(connection, file, 'parquet', {});
-      return { format: resolvedFormat, columns: source.columns.map((c) => c.name) };
-    } catch (err) {
-      throw fromDuckDbError(err, false, 'parquet');
-    } finally {
-      connection.closeSync();
+    if (resolvedFormat === 'parquet') {
+      // The footer alone tells the columns, once checked against the file's size (openSource does);
+      // a footer longer than the bound is left to the worker, as a long CSV header is.
+      if ((await footerPlace(file)).footerBytes > INSPECT_HEADER_BYTES) {
+        return { format: resolvedFormat, columns: undefined };
+      }
+      const connection = await connectTo(await storage.realRoot());
+      try {
+        const source = await openSource(connection, file, 'parquet', {});
+        return { format: resolvedFormat, columns: source.columns.map((c) => c.name) };
+      } catch (err) {
+        throw fromDuckDbError(err, false, 'parquet');
+      } finally {
+        connection.closeSync();
+      }
     }
+    return { format: resolvedFormat, columns: undefined };
+  } finally {
+    await input.close();
   }
-  return { format: resolvedFormat, columns: undefined };
 }
 
 /**
@@ -156,13 +162,29 @@ export async function runCompute(
 ): Promise<ComputeResult> {
   const format = request.format ?? formatFromPath(request.input);
   const outputFormat = request.output_format ?? defaultOutputFormat(format);
+  // Opened once: every reader (DuckDB's, ours) reads this descriptor's path, so a name swapped
+  // after the check cannot lead the job anywhere else.
+  const input = await storage.openInput(request.input);
+  try {
+    assertNoPattern(request.input);
+    // Fail before the work, not after: the output is checked again when published.
+    if (await storage.exists(request.output)) throw new OutputExistsError(request.output);
+    return await computeFrom(storage, input.path, request, format, outputFormat, control);
+  } finally {
+    await input.close();
+  }
+}
+
+async function computeFrom(
+  storage: Storage,
+  file: string,
+  request: ComputeRequest,
+  format: InputFormat,
+  outputFormat: OutputFormat,
+  control: ComputeControl,
+): Promise<ComputeResult> {
   // The request was validated by its schema (lib/compute-request.ts), options per operation and format included.
   const options = request.options ?? {};
-  const file = await storage.resolveExisting(request.input);
-  assertNoPattern(request.input);
-  // Fail before the work, not after: the output is checked again when published.
-  if (await storage.exists(request.output)) throw new OutputExistsError(request.output);
-
   const aggregations: Record<string, readonly Aggregation[]> = request.aggregations ?? {};
   const wanted =
     request.operation === 'non_null'

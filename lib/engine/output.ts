@@ -78,7 +78,12 @@ export async function writeResult(
     return { rows, bytes };
   }
   const { bytes } = await storage.writeAtomicFile(output, async (tmpPath) => {
-    rows = await runner.run(`COPY (${sql}) TO ${params.text(tmpPath)} (${COPY_OPTIONS[format]})`, params);
+    // The path is the temporary file's descriptor (/proc/self/fd/N): DuckDB must write it in place,
+    // not beside it (`USE_TMP_FILE`), where a folder of /proc cannot take a file.
+    rows = await runner.run(
+      `COPY (${sql}) TO ${params.text(tmpPath)} (${COPY_OPTIONS[format]}, USE_TMP_FILE false)`,
+      params,
+    );
   });
   return { rows, bytes };
 }

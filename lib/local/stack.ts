@@ -123,6 +123,8 @@ export function workerRuntimeEnv(
     JWT_CLOCK_SKEW: base.JWT_CLOCK_SKEW ?? '',
     MAX_QUEUED_JOBS: base.MAX_QUEUED_JOBS ?? '1000',
     MAX_QUEUED_JOBS_PER_USER: base.MAX_QUEUED_JOBS_PER_USER ?? '100',
+    STORAGE_SCOPE: base.STORAGE_SCOPE ?? 'shared',
+    ALLOW_HARD_LINKS: base.ALLOW_HARD_LINKS ?? 'false',
     LOG_LEVEL: base.LOG_LEVEL ?? 'INFO',
     SERVICE_VERSION: version,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

@@ -30,7 +30,10 @@ let shared: ServiceDeps | undefined;
 
 /** Builds the dependencies from a configuration. */
 export function buildDeps(config: Config): ServiceDeps {
-  const storage = new Storage(config.hdfsRoot);
+  const storage = new Storage(config.hdfsRoot, {
+    scope: config.storageScope,
+    allowHardLinks: config.allowHardLinks,
+  });
   const queue = new SqsJobQueue(createSqsClient(config), config.queueUrl);
   return {
     config,

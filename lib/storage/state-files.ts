@@ -14,7 +14,7 @@ import { constants as fsConstants } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { InputNotFoundError, OutputExistsError } from '../errors.js';
-import { toStorageError } from './storage.js';
+import { toStorageError } from './system-errors.js';
 
 /** A relative state path: a dot-folder, then plain names if any (no `..`, no empty segment). */
 const STATE_PATH = /^\.[a-z]+(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;

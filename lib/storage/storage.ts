@@ -1,82 +1,121 @@
 /**
  * The storage: a folder that stands for the distributed file system. Every
- * path a client gives is relative to its root and is checked here, once,
- * before any file is touched.
+ * path a client gives is relative to its root (or, with
+ * `STORAGE_SCOPE=user`, to the user's folder under it), is checked here
+ * once, and is then opened by descriptor, component by component
+ * (`walk.ts`): a file is never opened again by a name that was checked
+ * earlier, so swapping names while a job runs cannot lead it outside.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, type Stats } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { mkdir, realpath, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { InputNotFoundError, InvalidPathError, OutputExistsError, StorageError } from '../errors.js';
+import { InputNotFoundError, InvalidPathError, OutputExistsError } from '../errors.js';
 import type { ByteSink } from '../types.js';
 import { BufferedFileSink } from './file-sink.js';
+import { publishIn, removeTemporariesIn, type WriteResult } from './outputs.js';
 import { normalizePath, type NormalizeOptions } from './paths.js';
+import { toStorageError } from './system-errors.js';
+import { userFolder, type StorageScope } from './user-scope.js';
+import { descriptorPath, openBase, walk, type WalkEnd } from './walk.js';
 
 export type { NormalizeOptions } from './paths.js';
+export type { WriteResult } from './outputs.js';
+export { toStorageError } from './system-errors.js';
 
-/** Result of an atomic write. */
-export interface WriteResult {
-  /** Bytes written. */
-  readonly bytes: number;
-}
-
-const STORAGE_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EMFILE', 'ENFILE']);
-
-/** Wraps system errors that are the storage's fault into `StorageError`; rethrows others. */
-export function toStorageError(err: unknown, action: string): unknown {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code && STORAGE_FAILURES.has(code)) {
-    return new StorageError(`storage failure while ${action} (${code})`, code);
-  }
-  return err;
+/** Options of a {@link Storage}. */
+export interface StorageOptions {
+  /** Read inputs that have other hard links (`ALLOW_HARD_LINKS`); refused by default. */
+  readonly allowHardLinks?: boolean;
+  /** `user`: each user's paths are relative to `users/<sub>/` (`STORAGE_SCOPE`); default `shared`. */
+  readonly scope?: StorageScope;
 }
 
 /**
+ * An input opened for reading. Readers open {@link OpenedInput.path}, the
+ * descriptor's own path, and so read the very file that was checked.
+ */
+export interface OpenedInput {
+  /** `/proc/self/fd/N`: opening it reaches the checked file, whatever its name now holds. */
+  readonly path: string;
+  /** Size in bytes when it was opened. */
+  readonly size: number;
+  /** Closes the descriptor; {@link OpenedInput.path} is invalid afterwards. */
+  close(): Promise<void>;
+}
+
+const isMissing = (err: unknown): boolean => {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+};
+
+/**
  * A storage rooted at a folder. Paths are POSIX-style and relative to the
- * root; absolute paths, `..` that leaves the root, NUL bytes, backslashes and
- * symlinks resolving outside the root are refused with `InvalidPathError`.
+ * root; absolute paths, `..` that leaves the root, NUL bytes, backslashes,
+ * overlong names and symlinks resolving outside the root are refused with
+ * `InvalidPathError`.
  *
  * @example
  * ```ts
- * const storage = Storage.fromEnv();
- * const file = await storage.resolveExisting('uploads/sales.csv');
+ * const storage = Storage.fromEnv().forUser('alice');
+ * const input = await storage.openInput('uploads/sales.csv');
+ * try { console.log(input.size); } finally { await input.close(); }
  * await storage.writeAtomic('results/out.csv', async (sink) => sink.write('a,b\n'));
  * ```
  */
 export class Storage {
   /** Absolute path of the root as given (may contain symlinks). */
   readonly root: string;
+  readonly #options: StorageOptions;
+  /** Segments from the root to the folder paths are relative to (a user's folder), or none. */
+  readonly #base: readonly string[];
   #realRoot: Promise<string> | undefined;
 
-  /** @param root - folder of the storage; created on first write if missing */
-  constructor(root: string) {
+  /**
+   * @param root - folder of the storage; created on first use if missing
+   * @param options - hard links, scope
+   * @param base - segments of the folder paths are relative to (see {@link Storage.forUser})
+   */
+  constructor(root: string, options: StorageOptions = {}, base: readonly string[] = []) {
     this.root = path.resolve(root);
+    this.#options = options;
+    this.#base = base;
   }
 
-  /** The storage at `HDFS_ROOT`, or `local-hdfs/` under the working directory. */
+  /** The storage at `HDFS_ROOT` (or `local-hdfs/`), with `ALLOW_HARD_LINKS` and `STORAGE_SCOPE`. */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): Storage {
-    return new Storage(env.HDFS_ROOT && env.HDFS_ROOT.length > 0 ? env.HDFS_ROOT : 'local-hdfs');
+    return new Storage(env.HDFS_ROOT && env.HDFS_ROOT.length > 0 ? env.HDFS_ROOT : 'local-hdfs', {
+      allowHardLinks: env.ALLOW_HARD_LINKS === 'true',
+      scope: env.STORAGE_SCOPE === 'user' ? 'user' : 'shared',
+    });
+  }
+
+  /**
+   * The storage as user `sub` sees it: with the `user` scope, paths are
+   * relative to `users/<encoded sub>/` and symlinks may not leave it; with
+   * the `shared` scope, this storage itself.
+   */
+  forUser(sub: string): Storage {
+    if (this.#options.scope !== 'user') return this;
+    return new Storage(this.root, this.#options, userFolder(sub));
   }
 
   /**
    * Checks a client path and returns its normal form (`a/b.csv`).
    *
    * @param rel - path relative to the root, `/`-separated
-   * @throws `InvalidPathError` when it is empty, absolute, contains NUL,
-   *   backslashes or control characters, or leaves the root
+   * @param options - `internal` allows dot segments; `output` leaves room for the temporary suffix
+   * @throws `InvalidPathError` when it is empty, absolute, contains NUL, backslashes or
+   *   control characters, leaves the root, or is too long (see `paths.ts`)
    */
   normalize(rel: string, options: NormalizeOptions = {}): string {
     return normalizePath(rel, options);
   }
 
-  /** Absolute host path of a normalized relative path (no symlink check). */
-  #abs(normal: string): string {
-    return path.join(this.root, ...normal.split('/'));
-  }
-
-  async #rootReal(): Promise<string> {
+  /** The root's real path (symlinks resolved), created if missing. */
+  async realRoot(): Promise<string> {
     this.#realRoot ??= (async () => {
       await mkdir(this.root, { recursive: true });
       return realpath(this.root);
@@ -89,50 +128,76 @@ export class Storage {
     }
   }
 
-  async #assertInside(realTarget: string, rel: string): Promise<void> {
-    const root = await this.#rootReal();
-    if (realTarget !== root && !realTarget.startsWith(root + path.sep)) {
-      throw new InvalidPathError(rel, 'resolves outside the storage root');
+  /** Walks `normal` from the base, runs `use` on what it opened, then closes every folder. */
+  async #walk<T>(
+    normal: string,
+    shown: string,
+    target: 'file' | 'parent',
+    create: boolean,
+    use: (end: WalkEnd) => Promise<T>,
+  ): Promise<T> {
+    const base = await openBase(this.root, await this.realRoot(), this.#base, create);
+    try {
+      const end = await walk(base, normal.split('/'), { target, create, shown });
+      try {
+        return await use(end);
+      } finally {
+        if (end.dir !== base.handle) await end.dir.close().catch(() => undefined);
+      }
+    } finally {
+      await base.handle.close().catch(() => undefined);
+    }
+  }
+
+  /** Opens an existing regular file, refusing hard-linked ones unless allowed or `anyLinks`. */
+  async #openFile(
+    rel: string,
+    options: NormalizeOptions,
+    anyLinks = false,
+  ): Promise<{ handle: FileHandle; info: Stats }> {
+    const normal = this.normalize(rel, options);
+    try {
+      return await this.#walk(normal, rel, 'file', false, async ({ file }) => {
+        const handle = file!;
+        try {
+          const info = await handle.stat();
+          if (!info.isFile()) throw new InvalidPathError(rel, 'is not a regular file');
+          if (info.nlink > 1 && !anyLinks && !this.#options.allowHardLinks) {
+            // Another name of this file may lie outside the storage: no path check can see it.
+            throw new InvalidPathError(rel, 'the file has other hard links; they are refused');
+          }
+          return { handle, info };
+        } catch (err) {
+          await handle.close();
+          throw err;
+        }
+      });
+    } catch (err) {
+      if (isMissing(err)) throw new InputNotFoundError(rel);
+      throw toStorageError(err, 'opening a file');
     }
   }
 
   /**
-   * Resolves an existing file for reading, following symlinks only while
-   * they stay inside the root.
+   * Opens an existing file for reading, following symlinks only while they
+   * stay inside the root (or the user's folder). Readers must read
+   * {@link OpenedInput.path}, never the file's name, and close it when done.
    *
-   * @returns the absolute host path of the file
-   * @throws `InvalidPathError` for an unsafe path or a folder
+   * @throws `InvalidPathError` for an unsafe path, a folder, or a file with other hard links
+   *   (unless `ALLOW_HARD_LINKS`)
    * @throws `InputNotFoundError` when nothing is there
+   * @throws `StorageError` when the storage fails
    */
-  async resolveExisting(rel: string, options: NormalizeOptions = {}): Promise<string> {
-    const normal = this.normalize(rel, options);
-    let real: string;
-    try {
-      real = await realpath(this.#abs(normal));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        // A dangling symlink whose target is outside must still read as unsafe, not as missing.
-        await this.#assertNoEscapingAncestor(normal, rel);
-        throw new InputNotFoundError(rel);
-      }
-      throw toStorageError(err, 'resolving a path');
-    }
-    await this.#assertInside(real, rel);
-    let info: Stats;
-    try {
-      info = await stat(real);
-    } catch (err) {
-      throw toStorageError(err, 'reading file metadata');
-    }
-    if (!info.isFile()) throw new InvalidPathError(rel, 'is not a regular file');
-    return real;
+  async openInput(rel: string, options: NormalizeOptions = {}): Promise<OpenedInput> {
+    const { handle, info } = await this.#openFile(rel, options);
+    return { path: descriptorPath(handle), size: info.size, close: () => handle.close() };
   }
 
   /** True when a file exists at `rel` (the path must be safe). */
   async exists(rel: string, options: NormalizeOptions = {}): Promise<boolean> {
     try {
-      await this.resolveExisting(rel, options);
+      const { handle } = await this.#openFile(rel, options, true);
+      await handle.close();
       return true;
     } catch (err) {
       if (err instanceof InputNotFoundError) return false;
@@ -140,45 +205,30 @@ export class Storage {
     }
   }
 
-  /** Walks up from `normal` to the deepest existing ancestor and checks it resolves inside the root. */
-  async #assertNoEscapingAncestor(normal: string, rel: string): Promise<void> {
-    let current = path.posix.dirname(normal);
-    for (;;) {
-      const abs = current === '.' ? this.root : this.#abs(current);
-      try {
-        await this.#assertInside(await realpath(abs), rel);
-        return;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-      }
-      if (current === '.') return;
-      current = path.posix.dirname(current);
-    }
-  }
-
   /**
-   * Creates the parent folders of `normal` and returns the real path of the
-   * parent, refusing any symlinked ancestor that leads outside the root.
+   * Reads a whole (small) file as UTF-8 text. For service state and tests;
+   * data files are read by the engine through {@link Storage.openInput}.
+   *
+   * @throws as {@link Storage.openInput}
    */
-  async #prepareParent(normal: string, rel: string): Promise<string> {
-    await this.#assertNoEscapingAncestor(normal, rel);
-    const parent = path.dirname(this.#abs(normal));
+  async readText(rel: string, options: NormalizeOptions = {}): Promise<string> {
+    const { handle } = await this.#openFile(rel, options);
     try {
-      await mkdir(parent, { recursive: true });
-      const real = await realpath(parent);
-      await this.#assertInside(real, rel);
-      return real;
+      return await handle.readFile('utf8');
     } catch (err) {
-      throw toStorageError(err, 'creating the output folder');
+      throw toStorageError(err, 'reading a file');
+    } finally {
+      await handle.close();
     }
   }
 
   /**
    * Writes a file atomically: the bytes go to a temporary file in the same
-   * folder, are flushed to disk, then the file is published under its final
-   * name with a hard link, which fails if the name is taken. A reader never
-   * sees a partial file and an existing file is never replaced.
+   * folder (created, like the folders on the way, relative to descriptors
+   * of folders already checked), are flushed to disk, then the file is
+   * published under its final name with a hard link, which fails if the name
+   * is taken. A reader never sees a partial file, an existing file is never
+   * replaced, and no temporary file is left behind on failure.
    *
    * @param rel - destination path relative to the root
    * @param produce - writes the content into the sink it is given
@@ -192,94 +242,41 @@ export class Storage {
     options: NormalizeOptions & { overwrite?: boolean } = {},
   ): Promise<WriteResult> {
     let bytes = 0;
-    await this.#publish(rel, options, async (tmpPath) => {
-      const handle = await open(
-        tmpPath,
-        fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
-        0o644,
-      );
-      try {
-        const sink = new BufferedFileSink(handle);
-        await produce(sink);
-        await sink.flush();
-        bytes = sink.bytesWritten;
-      } finally {
-        await handle.close();
-      }
+    await this.#publish(rel, options, async ({ handle }) => {
+      const sink = new BufferedFileSink(handle);
+      await produce(sink);
+      await sink.flush();
+      bytes = sink.bytesWritten;
     });
     return { bytes };
   }
 
   /**
    * Like {@link Storage.writeAtomic}, for a writer that writes a file by its
-   * path (the engine's `COPY … TO`): `produce` gets the absolute path of the
-   * temporary file (inside the root, in the destination's folder) and must
-   * create it; it is then flushed and published the same way.
+   * path (the engine's `COPY … TO`): `produce` gets the temporary file's
+   * descriptor path (`/proc/self/fd/N`, already created, to be truncated and
+   * written in place, never renamed); it is then flushed and published the same way.
    *
    * @throws as {@link Storage.writeAtomic}
    */
   async writeAtomicFile(rel: string, produce: (tmpPath: string) => Promise<void>): Promise<WriteResult> {
-    return this.#publish(rel, {}, produce);
+    return this.#publish(rel, {}, (tmp) => produce(tmp.path));
   }
 
   async #publish(
     rel: string,
     options: NormalizeOptions & { overwrite?: boolean },
-    produce: (tmpPath: string) => Promise<void>,
+    produce: Parameters<typeof publishIn>[3],
   ): Promise<WriteResult> {
     const normal = this.normalize(rel, { ...options, output: true });
     if (!options.overwrite && (await this.exists(normal, { internal: true })))
       throw new OutputExistsError(rel);
-    const parent = await this.#prepareParent(normal, rel);
-    const finalPath = path.join(parent, path.posix.basename(normal));
-    const tmpPath = path.join(
-      parent,
-      `.${path.posix.basename(normal)}.${randomBytes(6).toString('hex')}.tmp`,
-    );
-    let published = false;
     try {
-      await produce(tmpPath);
-      const handle = await open(tmpPath, 'r');
-      let size: number;
-      try {
-        await handle.sync();
-        size = (await handle.stat()).size;
-      } finally {
-        await handle.close();
-      }
-      if (options.overwrite) {
-        await rename(tmpPath, finalPath);
-      } else {
-        await link(tmpPath, finalPath);
-        await unlink(tmpPath);
-      }
-      published = true;
-      return { bytes: size };
+      return await this.#walk(normal, rel, 'parent', true, ({ dir, name }) =>
+        publishIn(dir, name, rel, produce, options.overwrite),
+      );
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError(rel);
-      throw toStorageError(err, 'writing a file');
-    } finally {
-      if (!published) await unlink(tmpPath).catch(() => undefined);
-    }
-  }
-
-  /** The root's real path (symlinks resolved), created if missing. */
-  async realRoot(): Promise<string> {
-    return this.#rootReal();
-  }
-
-  /**
-   * Reads a whole (small) file as UTF-8 text. For service state such as job
-   * documents; data files are streamed by the readers instead.
-   *
-   * @throws `InputNotFoundError` when it does not exist
-   */
-  async readText(rel: string, options: NormalizeOptions = {}): Promise<string> {
-    const real = await this.resolveExisting(rel, options);
-    try {
-      return await readFile(real, 'utf8');
-    } catch (err) {
-      throw toStorageError(err, 'reading a file');
+      throw toStorageError(err, 'creating the output folder');
     }
   }
 
@@ -293,34 +290,24 @@ export class Storage {
    */
   async removeTemporaries(rel: string, options: NormalizeOptions = {}): Promise<number> {
     const normal = this.normalize(rel, options);
-    const folder = path.dirname(this.#abs(normal));
-    const prefix = `.${path.posix.basename(normal)}.`;
-    let names: string[];
     try {
-      await this.#assertInside(await realpath(folder), rel);
-      names = await readdir(folder);
+      return await this.#walk(normal, rel, 'parent', false, ({ dir, name }) =>
+        removeTemporariesIn(dir, name),
+      );
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return 0;
-      throw toStorageError(err, 'listing a folder');
+      if (isMissing(err)) return 0;
+      throw toStorageError(err, 'removing temporary files');
     }
-    const leftovers = names.filter(
-      (n) => n.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(n.slice(prefix.length)),
-    );
-    for (const name of leftovers) {
-      await unlink(path.join(folder, name)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw toStorageError(err, 'removing a temporary file');
-      });
-    }
-    return leftovers.length;
   }
 
-  /** Removes a file if present (service state only: outputs are never deleted by the service). */
+  /** Removes a file if present (service state, and the output of a job cancelled as it ended). */
   async remove(rel: string, options: NormalizeOptions = {}): Promise<void> {
     const normal = this.normalize(rel, options);
-    await unlink(this.#abs(normal)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw toStorageError(err, 'removing a file');
-    });
+    try {
+      await this.#walk(normal, rel, 'parent', false, ({ dir, name }) => unlink(descriptorPath(dir, name)));
+    } catch (err) {
+      if (!isMissing(err)) throw toStorageError(err, 'removing a file');
+    }
   }
 
   /**

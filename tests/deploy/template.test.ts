@@ -135,6 +135,9 @@ test('every function mounts an EFS access point at /mnt/hdfs, its HDFS_ROOT, ins
     expect(env.HDFS_ROOT).toBe('/mnt/hdfs');
     expect(env.JWT_SECRET_PARAM).toBe('/dataframe-jobs/prod/jwt-secret');
     expect(env.JWT_SECRET).toBe('');
+    // The storage is shared unless STORAGE_SCOPE=user is given at deploy time; hard-linked inputs are refused.
+    expect(env.STORAGE_SCOPE).toBe('shared');
+    expect(env.ALLOW_HARD_LINKS).toBe('false');
   }
 });
 

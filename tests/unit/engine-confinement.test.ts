@@ -47,6 +47,7 @@ describe('the engine database', () => {
     ],
     ['a symlink inside the root that points outside', () => path.join(root, 'in', 'link.csv')],
     ['a system file', () => '/etc/passwd'],
+    ["the process's environment (in Lambda, its credentials)", () => '/proc/self/environ'],
   ])('refuses %s even when the storage check is bypassed', async (_what, file) => {
     await expect(read(file())).rejects.toThrow(/Permission Error/);
   });

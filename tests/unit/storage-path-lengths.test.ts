@@ -52,9 +52,7 @@ describe('name lengths', () => {
     expect(() => deps.storage.normalize(`in/${nameOf(256)}`)).toThrow(InvalidPathError);
     expect(() => deps.storage.normalize(`${'é'.repeat(128)}/in.csv`)).toThrow(/256 bytes long; at most 255/);
     // A 255-byte name is a name the system takes: missing, not refused.
-    await expect(deps.storage.resolveExisting(`in/${nameOf(255)}`)).rejects.toBeInstanceOf(
-      InputNotFoundError,
-    );
+    await expect(deps.storage.openInput(`in/${nameOf(255)}`)).rejects.toBeInstanceOf(InputNotFoundError);
   });
 
   test('a path over 1,024 bytes is refused, and not echoed back', () => {

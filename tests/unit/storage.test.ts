@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputNotFoundError, InvalidPathError, OutputExistsError } from '../../lib/errors.js';
@@ -42,19 +42,27 @@ describe('storage paths', () => {
     expect(storage.normalize('data/./x/../in.csv')).toBe('data/in.csv');
   });
 
-  test('resolves an existing file and reports a missing one as input_not_found', async () => {
-    expect(await storage.resolveExisting('data/in.csv')).toBe(path.join(await realRoot(), 'data', 'in.csv'));
-    await expect(storage.resolveExisting('data/missing.csv')).rejects.toThrow(InputNotFoundError);
+  test('opens an existing file and reports a missing one as input_not_found', async () => {
+    const input = await storage.openInput('data/in.csv');
+    try {
+      expect(input.size).toBe(4);
+      expect(await readFile(input.path, 'utf8')).toBe('a\n1\n');
+    } finally {
+      await input.close();
+    }
+    await expect(storage.openInput('data/missing.csv')).rejects.toThrow(InputNotFoundError);
+    await expect(storage.openInput('missing/in.csv')).rejects.toThrow(InputNotFoundError);
+    await expect(storage.openInput('data/in.csv/x.csv')).rejects.toThrow(InputNotFoundError);
   });
 
   test('refuses a symlink that points outside the root', async () => {
     await symlink(path.join(base, 'secret.txt'), path.join(root, 'data', 'link.csv'));
-    await expect(storage.resolveExisting('data/link.csv')).rejects.toThrow(/outside the storage root/);
+    await expect(storage.openInput('data/link.csv')).rejects.toThrow(/outside the storage root/);
   });
 
   test('refuses a symlinked folder that leads outside the root, for reading and writing', async () => {
     await symlink(base, path.join(root, 'escape'));
-    await expect(storage.resolveExisting('escape/secret.txt')).rejects.toThrow(InvalidPathError);
+    await expect(storage.openInput('escape/secret.txt')).rejects.toThrow(InvalidPathError);
     await expect(storage.writeAtomic('escape/new.csv', (s) => s.write('x'))).rejects.toThrow(
       InvalidPathError,
     );
@@ -64,13 +72,27 @@ describe('storage paths', () => {
     expect(await readdir(base)).not.toContain('new.csv');
   });
 
-  test('follows a symlink that stays inside the root', async () => {
+  test('follows a symlink that stays inside the root, absolute or relative', async () => {
     await symlink(path.join(root, 'data', 'in.csv'), path.join(root, 'alias.csv'));
-    expect(await storage.resolveExisting('alias.csv')).toBe(path.join(await realRoot(), 'data', 'in.csv'));
+    await symlink(path.join(await realpath(root), 'data'), path.join(root, 'real-alias'));
+    await mkdir(path.join(root, 'deep', 'er'), { recursive: true });
+    await symlink('../../data/in.csv', path.join(root, 'deep', 'er', 'up.csv'));
+    await symlink('../data', path.join(root, 'deep', 'dir'));
+    for (const alias of ['alias.csv', 'real-alias/in.csv', 'deep/er/up.csv', 'deep/dir/in.csv']) {
+      expect(await storage.readText(alias)).toBe('a\n1\n');
+    }
+  });
+
+  test('refuses a relative symlink that climbs out, and a loop of symlinks', async () => {
+    await symlink('../../secret.txt', path.join(root, 'data', 'up.csv'));
+    await symlink('loop-b', path.join(root, 'loop-a'));
+    await symlink('loop-a', path.join(root, 'loop-b'));
+    await expect(storage.openInput('data/up.csv')).rejects.toThrow(/outside the storage root/);
+    await expect(storage.openInput('loop-a')).rejects.toThrow(/too many symbolic links/);
   });
 
   test('refuses a folder where a file is expected', async () => {
-    await expect(storage.resolveExisting('data')).rejects.toThrow(/not a regular file/);
+    await expect(storage.openInput('data')).rejects.toThrow(/not a regular file/);
   });
 });
 
@@ -114,8 +136,3 @@ describe('atomic writes', () => {
     await expect(storage.checkWritable()).resolves.toBeUndefined();
   });
 });
-
-async function realRoot(): Promise<string> {
-  const { realpath } = await import('node:fs/promises');
-  return realpath(root);
-}

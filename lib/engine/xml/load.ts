@@ -9,7 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { isUtf8 } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { ParseError } from '../../errors.js';
-import { toStorageError } from '../../storage/storage.js';
+import { toStorageError } from '../../storage/system-errors.js';
 import { RecordWriter } from './record-writer.js';
 import { XmlScanner } from './scanner.js';
 import { VarcharTable } from './varchar-table.js';
