@@ -18,7 +18,10 @@ export async function recoverJobs(store: JobStore, queue: JobQueue): Promise<num
   for (const job of jobs) {
     // Before the job is queued again: afterwards a new attempt may be writing its own.
     // Best effort: a leftover costs disk space, never correctness, and must not stop the recovery.
-    await store.storage.removeTemporaries(job.output).catch(() => undefined);
+    await store.storage
+      .forUser(job.submitted_by)
+      .removeTemporaries(job.output)
+      .catch(() => undefined);
     await queue.enqueue(job.job_id);
   }
   return jobs.length;

@@ -115,12 +115,14 @@ export async function runJobMessage(
     });
     return;
   }
+  // The job's paths are its submitter's: relative to their folder with STORAGE_SCOPE=user.
+  const storage = deps.storage.forUser(job.submitted_by);
   const heartbeat = new JobHeartbeat(deps, jobId);
   try {
     heartbeat.start();
     let result: ComputeResult;
     try {
-      result = await compute(deps.storage, request.data, {
+      result = await compute(storage, request.data, {
         onProgress: heartbeat.onProgress,
         signal: heartbeat.signal,
       });
@@ -129,7 +131,7 @@ export async function runJobMessage(
     }
     if (!(await finish(deps, jobId, started, { rows_in: result.rows_in, rows_out: result.rows_out }))) {
       // Cancelled between the last statement and the record: the cancel won, the output goes.
-      await deps.storage.remove(request.data.output);
+      await storage.remove(request.data.output);
       logger.info('job cancelled as it ended; its output was removed', log);
       return;
     }

@@ -171,15 +171,14 @@ async function createJob(
   jobId: string,
   key: string | undefined,
 ): Promise<Submission> {
-  const info = await inspectInput(deps.storage, params.input, params.format, params.options);
+  // With STORAGE_SCOPE=user, the caller's paths are relative to their own folder.
+  const storage = deps.storage.forUser(principal.sub);
+  const info = await inspectInput(storage, params.input, params.format, params.options);
   const outputFormat = params.output_format ?? defaultOutputFormat(info.format);
-  const output = deps.storage.normalize(
-    params.output ?? `results/${jobId}.${outputExtension(outputFormat)}`,
-    {
-      output: true,
-    },
-  );
-  if (await deps.storage.exists(output)) throw new OutputExistsError(output);
+  const output = storage.normalize(params.output ?? `results/${jobId}.${outputExtension(outputFormat)}`, {
+    output: true,
+  });
+  if (await storage.exists(output)) throw new OutputExistsError(output);
   if (info.columns) {
     const aggregated = params.operation === 'group_by' ? Object.keys(params.aggregations ?? {}) : [];
     assertColumnsExist([...params.columns, ...aggregated], info.columns);
@@ -195,7 +194,7 @@ async function createJob(
     job_id: jobId,
     status: 'queued',
     operation,
-    input: deps.storage.normalize(params.input),
+    input: storage.normalize(params.input),
     output,
     output_format: outputFormat,
     submitted_by: principal.sub,
