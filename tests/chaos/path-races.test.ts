@@ -2,8 +2,9 @@
  * Chaos (`npm run chaos`): the path races of issue 12, through the whole
  * stack as an attacker with write access to the storage would run them.
  *
- * - Input race: `race/in.csv` alternates between a regular file and a
- *   symlink to a file outside the storage while 60 `non_null` jobs read it.
+ * - Input race: `race/in.csv` (then `race/in.xml`) alternates between a
+ *   regular file and a symlink to a file outside the storage while 60
+ *   `non_null` jobs read it.
  *   Before the storage opened files by descriptor, 7 of 60 jobs copied the
  *   outside file and succeeded.
  * - Output race: an inotify watcher swaps every output folder `raceout/NEW-i`
@@ -38,6 +39,7 @@ beforeAll(async () => {
   await mkdir(path.join(root, 'in'), { recursive: true });
   await mkdir(path.join(outside, 'dir'), { recursive: true });
   await writeFile(path.join(outside, 'secret.csv'), 'a\nOUTSIDE\n');
+  await writeFile(path.join(outside, 'secret.xml'), '<rows><row><a>OUTSIDE</a></row></rows>');
   await writeFile(path.join(root, 'in', 'small.csv'), 'a\ninside\n');
   stack = await spawnStack({ root, jwtSecret: SECRET, env: { WORKER_VISIBILITY_TIMEOUT: '2' } });
   token = await makeToken(SECRET, { sub: 'racer' });
@@ -78,37 +80,45 @@ async function runAll(
   return { refused, jobs };
 }
 
-test('jobs reading an input swapped with a symlink to an outside file never read it', async () => {
-  const file = path.join(root, 'race', 'in.csv');
-  await writeFile(file, 'a\ninside\n');
-  const swapper = await swapInput(file, path.join(outside, 'secret.csv'), 'a\ninside\n');
-  let outcome: Awaited<ReturnType<typeof runAll>>;
-  try {
-    outcome = await runAll(
-      Array.from({ length: JOBS }, (_, i) => ({
-        input: 'race/in.csv',
-        columns: ['a'],
-        output: `out/in-${i}.csv`,
-      })),
+test.each([
+  ['csv', 'a\ninside\n', 'secret.csv'],
+  ['xml', '<rows><row><a>inside</a></row></rows>', 'secret.xml'],
+])(
+  'jobs reading a %s input swapped with a symlink to an outside file never read it',
+  async (format, content, secret) => {
+    const file = path.join(root, 'race', `in.${format}`);
+    await writeFile(file, content);
+    const swapper = await swapInput(file, path.join(outside, secret), content);
+    let outcome: Awaited<ReturnType<typeof runAll>>;
+    try {
+      outcome = await runAll(
+        Array.from({ length: JOBS }, (_, i) => ({
+          input: `race/in.${format}`,
+          columns: ['a'],
+          output: `out/${format}-${i}.csv`,
+          output_format: 'csv',
+        })),
+      );
+    } finally {
+      await swapper.stop();
+    }
+    const succeeded = outcome.jobs.filter((j) => j.status === 'succeeded');
+    let escaped = 0;
+    for (const job of succeeded) {
+      if ((await readFile(path.join(root, job.output), 'utf8')).includes('OUTSIDE')) escaped++;
+    }
+    const failed = outcome.jobs.filter((j) => j.status === 'failed').map((j) => j.error?.code);
+    process.stdout.write(
+      `path-races input (${format}): ${succeeded.length} succeeded, ${failed.length} failed ` +
+        `(${[...new Set(failed)].join(',')}), refused ${JSON.stringify(outcome.refused)}, ${escaped} escaped\n`,
     );
-  } finally {
-    await swapper.stop();
-  }
-  const succeeded = outcome.jobs.filter((j) => j.status === 'succeeded');
-  let escaped = 0;
-  for (const job of succeeded) {
-    if ((await readFile(path.join(root, job.output), 'utf8')).includes('OUTSIDE')) escaped++;
-  }
-  const failed = outcome.jobs.filter((j) => j.status === 'failed').map((j) => j.error?.code);
-  process.stdout.write(
-    `path-races input: ${succeeded.length} succeeded, ${failed.length} failed (${[...new Set(failed)].join(',')}), ` +
-      `refused ${JSON.stringify(outcome.refused)}, ${escaped} escaped\n`,
-  );
-  expect(escaped).toBe(0);
-  expect(failed.every((code) => code === 'invalid_path')).toBe(true);
-  expect(Object.keys(outcome.refused).every((status) => status === '400')).toBe(true);
-  expect(succeeded.length).toBeGreaterThan(0);
-}, 300_000);
+    expect(escaped).toBe(0);
+    expect(failed.every((code) => code === 'invalid_path')).toBe(true);
+    expect(Object.keys(outcome.refused).every((status) => status === '400')).toBe(true);
+    expect(succeeded.length).toBeGreaterThan(0);
+  },
+  300_000,
+);
 
 test('jobs whose new output folder is swapped for a symlink write nothing outside and leave no temporary file', async () => {
   const swapper = await swapNewFolders(path.join(root, 'raceout'), 'NEW-', path.join(outside, 'dir'));
