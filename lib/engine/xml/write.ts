@@ -35,7 +35,10 @@ export async function writeXmlResult(result: DuckDBResult, sink: ByteSink): Prom
   const names = xmlNames(result.columnNames());
   const open = names.map((n) => `<${n}>`);
   const close = names.map((n) => `</${n}>`);
-  let text = XML_PROLOG;
+  // Records are encoded into a buffer one by one: a long concatenated string would be flattened,
+  // then encoded, at the cost of a copy of every byte and much garbage.
+  let out = Buffer.allocUnsafe(EMIT_AT + 4096);
+  let used = out.write(XML_PROLOG, 0);
   let rows = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
@@ -48,14 +51,18 @@ export async function writeXmlResult(result: DuckDBResult, sink: ByteSink): Prom
         const cell = cellText(columns[j]![i]!);
         if (cell !== null) record += open[j]! + xmlText(cell) + close[j]!;
       }
-      text += record + '</row>\n';
-      if (text.length >= EMIT_AT) {
-        await sink.write(text);
-        text = '';
+      record += '</row>\n';
+      // At most 3 bytes per UTF-16 unit.
+      if (used + 3 * record.length > out.length) {
+        if (used > 0) await sink.write(out.subarray(0, used));
+        out = Buffer.allocUnsafe(Math.max(EMIT_AT + 4096, 3 * record.length));
+        used = 0;
       }
+      used += out.write(record, used);
     }
     rows += count;
   }
-  await sink.write(text + XML_EPILOG);
+  if (used > 0) await sink.write(out.subarray(0, used));
+  await sink.write(XML_EPILOG);
   return { rows };
 }
