@@ -9,6 +9,7 @@
  */
 import { open } from 'node:fs/promises';
 import { ParseError } from '../errors.js';
+import { assertColumnCount } from './limits.js';
 
 /** Delimiters detected when none is given, in order of preference on a tie. */
 export const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'] as const;
@@ -76,6 +77,7 @@ function countOutsideQuotes(text: string, delimiter: string): number {
 }
 
 function checkNames(names: readonly string[]): void {
+  assertColumnCount(names.length, 'line 1', { line: 1 });
   if (names.length === 1 && names[0] === '')
     throw new ParseError('line 1: the header row is empty', { line: 1 });
   const seen = new Map<string, number>();
@@ -112,7 +114,8 @@ function checkNames(names: readonly string[]): void {
  * @param maxBytes - how much of the file may be read
  * @returns the names and the delimiter, or `undefined` when the header does not end within
  *   `maxBytes` (the caller decides whether to look further)
- * @throws `ParseError` for an empty file, invalid UTF-8, an empty or duplicate column name
+ * @throws `ParseError` for an empty file, invalid UTF-8, an empty or duplicate column name, more
+ *   than `MAX_COLUMNS` columns
  */
 export async function readCsvHeader(
   file: string,

@@ -2,12 +2,13 @@
  * The columns of JSON records, found in JavaScript from a sample of parsed
  * records: nested objects become dotted columns (`address.city`), arrays
  * and scalars are leaves, an empty object is a leaf (a null cell), in
- * first-seen order. Records nested deeper than {@link MAX_NESTING} levels are
- * refused, so that no deep document reaches a recursive parser.
+ * first-seen order. Records nested deeper than {@link MAX_NESTING} levels, and
+ * more than `MAX_COLUMNS` leaves in all, are refused, so that no deep document reaches a recursive parser.
  *
  * @module
  */
 import { ParseError } from '../errors.js';
+import { assertColumnCount } from './limits.js';
 
 /** Objects and arrays nest at most this deep in a record. */
 export const MAX_NESTING = 64;
@@ -27,7 +28,8 @@ export class JsonColumns {
    *
    * @param record - a parsed JSON value; anything but an object is refused
    * @param where - its 1-based record number, for errors
-   * @throws `ParseError` for a record that is not an object, or nests too deep
+   * @throws `ParseError` for a record that is not an object, nests too deep, or brings the
+   *   columns over `MAX_COLUMNS`
    */
   add(record: unknown, where: number): void {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
@@ -47,7 +49,10 @@ export class JsonColumns {
       } else {
         if (Array.isArray(v) && nestsDeeper(v, depth + 1)) throw tooDeep(where);
         const name = path.join('.');
-        if (!this.#leaves.has(name)) this.#leaves.set(name, { name, path });
+        if (!this.#leaves.has(name)) {
+          this.#leaves.set(name, { name, path });
+          assertColumnCount(this.#leaves.size, `record ${where}`, { record: where });
+        }
       }
     }
   }

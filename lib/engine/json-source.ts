@@ -18,6 +18,7 @@ import { ParseError } from '../errors.js';
 import type { SourceColumn } from './columns.js';
 import { assertNestingWithin } from './json-depth.js';
 import { JsonColumns, MAX_NESTING, type JsonLeaf } from './json-keys.js';
+import { assertColumnCount, MAX_COLUMNS } from './limits.js';
 import type { Source } from './source.js';
 import { Params, quoteIdent, rowsWith } from './sql.js';
 
@@ -86,6 +87,7 @@ export async function jsonSource(
     for (const key of await topLevelKeys(connection, file, layout)) {
       if (!found.some((l) => l.path[0] === key)) found.push({ name: key, path: [key] });
     }
+    assertColumnCount(found.length);
   } else if (missing.length > 0) {
     for (const name of missing)
       if (await existsAnywhere(connection, file, layout, name)) found.push({ name, path: [name] });
@@ -130,9 +132,10 @@ async function topLevelKeys(
   const rows = await rowsWith(
     connection,
     `SELECT k FROM (SELECT unnest(json_keys(json)) AS k, row_number() OVER () AS r FROM ${objectsCall(params, file, layout)})
-     GROUP BY k ORDER BY min(r)`,
+     GROUP BY k ORDER BY min(r) LIMIT ${MAX_COLUMNS + 1}`,
     params,
   );
+  assertColumnCount(rows.length);
   return rows.map((row) => String(row[0]));
 }
 

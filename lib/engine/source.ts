@@ -13,6 +13,7 @@ import { DEFAULT_NULL_VALUES, type InputFormat } from '../types.js';
 import { textColumn, typedColumns, type SourceColumn } from './columns.js';
 import { csvSource } from './csv-source.js';
 import { jsonSource } from './json-source.js';
+import { assertColumnCount } from './limits.js';
 import { checkParquetFooter } from './parquet-footer.js';
 import { Params, quoteIdent, rowsWith, runWith } from './sql.js';
 import { loadXmlTable } from './xml/index.js';
@@ -70,6 +71,7 @@ async function parquetSource(connection: DuckDBConnection, file: string): Promis
     .forEach((name, i) =>
       typedColumns(name, quoteIdent(name), probe.columnType(i), columns, millis.has(name)),
     );
+  assertColumnCount(columns.length);
   return { format: 'parquet', from, params, columns, rowCount: rows, close: async () => undefined };
 }
 

@@ -26,6 +26,7 @@ import { prng } from '../../../bench/prng.js';
 /** The hostile inputs the probe knows. */
 export type MemoryCase =
   | { kind: 'wide-csv'; columns: number; rows: number }
+  | { kind: 'many-keys'; format: 'csv' | 'ndjson' | 'json' | 'xml'; keys: number }
   | { kind: 'long-line'; format: 'csv' | 'ndjson' | 'json' | 'xml'; megabytes: number }
   | { kind: 'xml-bomb'; variant: 'billion-laughs' | 'external-entity' | 'quadratic' }
   | { kind: 'deep-json'; format: 'json' | 'ndjson'; depth: number }
@@ -88,6 +89,21 @@ async function generate(
         })(),
       );
       return { ...base, input: 'in.csv' };
+    }
+    case 'many-keys': {
+      // One distinct key per record (CSV: header fields; XML: fields of one record), through non_null,
+      // which reads every column.
+      const file = `in.${c.format}`;
+      const keys = Array.from({ length: c.keys }, (_, i) => (i === 0 ? 'a' : `k${i}`));
+      const parts = {
+        ndjson: keys.map((k) => `{"${k}":1}\n`),
+        json: ['[', keys.map((k) => `{"${k}":1}`).join(','), ']'],
+        // XML: one record of 30,000 fields (one new field per record costs DuckDB an ALTER TABLE each).
+        xml: ['<rows><row>', ...keys.map((k) => `<${k}>1</${k}>`), '</row></rows>'],
+        csv: [keys.join(',') + '\n', keys.map(() => '1').join(',') + '\n'],
+      }[c.format];
+      await stream(path.join(dir, file), parts);
+      return { ...base, operation: 'non_null', input: file };
     }
     case 'long-line': {
       const chunk = 'x'.repeat(64 * 1024);
