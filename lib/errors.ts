@@ -110,19 +110,45 @@ export class ParseError extends AppError {
   }
 }
 
+/**
+ * Names an error lists at most in its `details` (the rest are counted), and
+ * characters of each name it shows: an input of millions of columns, or of
+ * a megabyte-long name, must not make an answer of megabytes (Lambda's limit
+ * is 6 MB).
+ */
+export const MAX_LISTED_NAMES = 100;
+/** Characters of a name shown in an error; longer ones end with `…`. */
+export const MAX_SHOWN_NAME = 200;
+
+/** Up to `max` names, each cut to {@link MAX_SHOWN_NAME} characters. */
+function listed(names: readonly string[], max = MAX_LISTED_NAMES): string[] {
+  return names
+    .slice(0, max)
+    .map((n) => (n.length > MAX_SHOWN_NAME ? `${n.slice(0, MAX_SHOWN_NAME - 1)}…` : n));
+}
+
 /** Some requested columns are not in the input. */
 export class UnknownColumnError extends AppError {
   /**
    * @param unknown - the requested columns that do not exist
-   * @param available - the columns that do exist, in input order
+   * @param available - the columns that do exist, in input order; `details.available` lists
+   *   the first {@link MAX_LISTED_NAMES} of them and `details.available_count` counts them
+   *   when there are more (likewise `unknown` and `unknown_count`)
    */
   constructor(unknown: readonly string[], available: readonly string[]) {
-    const shown = available.length > 50 ? [...available.slice(0, 50), '…'] : available;
+    const shown = available.length > 50 ? [...listed(available, 50), '…'] : listed(available);
     super(
       'unknown_column',
-      `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => JSON.stringify(c)).join(', ')}; ` +
+      `unknown column${unknown.length > 1 ? 's' : ''} ${listed(unknown, 50)
+        .map((c) => JSON.stringify(c))
+        .join(', ')}${unknown.length > 50 ? ', …' : ''}; ` +
         `available: ${shown.map((c) => JSON.stringify(c)).join(', ') || '(none)'}`,
-      { unknown: [...unknown], available: [...available] },
+      {
+        unknown: listed(unknown),
+        ...(unknown.length > MAX_LISTED_NAMES && { unknown_count: unknown.length }),
+        available: listed(available),
+        ...(available.length > MAX_LISTED_NAMES && { available_count: available.length }),
+      },
     );
   }
 }

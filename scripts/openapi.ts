@@ -233,7 +233,11 @@ for (const op of OPERATIONS) {
       409: error('output_exists'),
       413: error('payload_too_large (over 64 KiB)'),
       415: error('unsupported_format'),
-      422: error("unknown_column (CSV, TSV, Parquet), or parse_error when the input's header is unreadable"),
+      422: error(
+        'unknown_column (CSV, TSV, Parquet, from at most the first MiB of the file: a longer header or footer is ' +
+          'checked by the worker), or parse_error when the header is unreadable; `details.available` lists the first ' +
+          '100 columns and `details.available_count` counts them when there are more',
+      ),
       429: {
         ...error(
           'too_many_requests: over MAX_QUEUED_JOBS waiting jobs in all, or the caller already has ' +
