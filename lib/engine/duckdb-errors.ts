@@ -28,12 +28,15 @@ const SYSTEM_ERRORS: readonly (readonly [RegExp, string])[] = [
 
 /** Drops quoted host paths and everything after the first paragraph. */
 function clean(text: string): string {
-  return text
-    .replace(/\s*in file "[^"]*"/g, '')
-    .replace(/"\/[^"]*"/g, '(the input)')
-    .replace(/\/[^\s"',]+/g, '(path)')
-    .trim()
-    .slice(0, 500);
+  return (
+    text
+      .replace(/\s*in file "[^"]*"/g, '')
+      .replace(/"\/[^"]*"/g, '(the input)')
+      // A path starts a word: `4.0 KiB/16.0 MiB used` holds none.
+      .replace(/(?<![\w.])\/[^\s"',]+/g, '(path)')
+      .trim()
+      .slice(0, 500)
+  );
 }
 
 /**

@@ -28,6 +28,32 @@ export interface EngineSettings {
  */
 const DUCKDB_MEMORY_SHARE = 0.6;
 
+/**
+ * Share of a function's memory left to neither DuckDB nor the runtime's heap
+ * (at least 128 MB): Node's code and buffers outside the heap, DuckDB's own
+ * beyond its `memory_limit`, the OS.
+ */
+const RESERVED_SHARE = 0.15;
+
+/**
+ * The heap limit (`--max-old-space-size`) of a function's Node runtime, so
+ * that DuckDB's memory limit, the heap and a reserve together fit in the
+ * function's memory: past it, the runtime fails the job alone instead of the
+ * process outgrowing its memory and taking the batch's other jobs with it.
+ *
+ * @param functionMemoryMb - the function's memory (`memorySize`)
+ * @param duckdbMemoryMb - DuckDB's `memory_limit` in that function ({@link engineSettings})
+ * @returns MiB for the old space, at least 256
+ * @example
+ * ```ts
+ * runtimeHeapMb(3538, 2122); // 885: 2122 + 885 + 530 reserved = 3537
+ * ```
+ */
+export function runtimeHeapMb(functionMemoryMb: number, duckdbMemoryMb: number): number {
+  const reserved = Math.max(128, Math.ceil(functionMemoryMb * RESERVED_SHARE));
+  return Math.max(256, Math.floor(functionMemoryMb - duckdbMemoryMb - reserved));
+}
+
 /** Parses a size such as `512MB`, `2GB`, `1.5GiB` or a bare number of MiB. */
 export function parseSizeMb(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(k|m|g|t)?i?b?\s*$/i.exec(text);
@@ -51,7 +77,8 @@ function positiveInt(text: string | undefined, name: string): number | undefined
  *
  * - `DUCKDB_MEMORY_LIMIT` (e.g. `512MB`): default 60 % of the Lambda function's memory
  *   (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`), else 60 % of the machine's memory divided by the
- *   worker pool (`MAX_WORKER_CONCURRENCY`, default 2).
+ *   worker pool (`MAX_WORKER_CONCURRENCY`, default 2), and locally no more than 60 % of the
+ *   function's memory when it is set.
  * - `DUCKDB_THREADS`: default every vCPU in Lambda, else the cores divided by the pool (at least 1).
  * - `DUCKDB_TEMP_DIRECTORY`: default `<tmp>/dataframe-jobs-spill`.
  * - `DUCKDB_MAX_TEMP_DIRECTORY_SIZE`: default 8 GB in Lambda (its ephemeral storage is set to
@@ -79,7 +106,8 @@ export function engineSettings(
       : Number.isInteger(concurrency) && concurrency >= 0
         ? Math.max(1, concurrency)
         : (positiveInt(env.MAX_WORKER_CONCURRENCY, 'MAX_WORKER_CONCURRENCY') ?? 2);
-  const memoryMb = inLambda ? lambdaMb : machine.memoryMb / pool;
+  // A local function (serverless-offline, the worker pool) has no more memory than its Lambda would.
+  const memoryMb = inLambda ? lambdaMb : Math.min(machine.memoryMb / pool, lambdaMb ?? Infinity);
   return {
     memoryLimitMb:
       env.DUCKDB_MEMORY_LIMIT !== undefined && env.DUCKDB_MEMORY_LIMIT !== ''

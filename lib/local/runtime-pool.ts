@@ -35,8 +35,11 @@ export interface RuntimePoolOptions {
   readonly size: number;
   /** The function's timeout: an invocation still running then is killed. */
   readonly timeoutMs: number;
-  /** Heap limit of each environment, as the function's `memorySize`. */
-  readonly memoryMb?: number;
+  /**
+   * Heap limit (`--max-old-space-size`) of each environment: the function's memory less
+   * DuckDB's share and a reserve (`runtimeHeapMb` of `lib/engine/settings.ts`).
+   */
+  readonly heapMb?: number;
   /**
    * Scheduling priority of the runtime processes (Unix nice value, 0..19):
    * above 0, the processes that answer HTTP get the CPU first on a shared
@@ -72,7 +75,7 @@ class Runtime {
       execArgv: [
         '--enable-source-maps',
         '--no-warnings=ExperimentalWarning',
-        ...(options.memoryMb ? [`--max-old-space-size=${options.memoryMb}`] : []),
+        ...(options.heapMb ? [`--max-old-space-size=${options.heapMb}`] : []),
         // Node 22 strips the runtime's types itself: a tsx loader would also transform the 4 MB
         // bundle and its source map, ~2 s of CPU per process start.
       ],

@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsEventSource } from './event-source.js';
 import type { LocalLogger } from './local-log.js';
 import { startOffline, type OfflineProcess } from './offline.js';
+import { engineSettings, runtimeHeapMb } from '../engine/settings.js';
 import { RuntimePool } from './runtime-pool.js';
 import { assertPortFree } from './ports.js';
 import { ensureQueues, type QueueRefs } from './queues.js';
@@ -201,6 +202,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     cleanups.push(() => offline.stop());
 
     // serverless-offline runs the HTTP functions in its process; the worker gets its own (runtime-pool.ts).
+    const runtimeEnv = workerRuntimeEnv(process.env, env, await serviceVersion(options.serviceDir));
     const workers = new RuntimePool({
       bundle: path.join(
         options.serviceDir,
@@ -214,11 +216,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       functionName: `${SERVICE_NAME}-${LOCAL_STAGE}-${WORKER_FUNCTION.key}`,
       size: Math.max(1, settings.workerConcurrency),
       timeoutMs: WORKER_FUNCTION.timeoutSeconds * 1000,
-      memoryMb: WORKER_FUNCTION.memorySize,
+      // DuckDB's memory limit and the heap together fit in the function's memory, as in Lambda.
+      heapMb: runtimeHeapMb(WORKER_FUNCTION.memorySize, engineSettings(runtimeEnv).memoryLimitMb),
       // On one machine the API and the worker share the cores: a burst of submissions is answered
       // first and waits in the queue, as it would with Lambda's separate capacity.
       nice: WORKER_NICE,
-      env: workerRuntimeEnv(process.env, env, await serviceVersion(options.serviceDir)),
+      env: runtimeEnv,
       log,
     });
     cleanups.push(() => workers.stop());

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { BINDING_PACKAGE, NATIVE_FILES, checkLambdaLoadable } from '../../scripts/lambda-duckdb-binding.js';
+import { engineSettings, runtimeHeapMb } from '../../lib/engine/settings.js';
 import { actionsOf, allowing, lambdaFunctions, roleOf, statementsOf, type TemplateResource } from './iam.js';
 import { unzipTo, zipEntries, zipEntryData } from './zip.js';
 
@@ -338,6 +339,17 @@ test('the worker runs on two vCPUs with 10 GB of ephemeral storage for DuckDB to
   const worker = props('WorkerLambdaFunction');
   expect(worker.MemorySize).toBe(3538);
   expect(worker.EphemeralStorage).toEqual({ Size: 10240 });
+});
+
+test("the worker's Node heap and DuckDB's memory limit together fit in the function's memory", () => {
+  const worker = props('WorkerLambdaFunction');
+  const memory = worker.MemorySize as number;
+  const duckdb = engineSettings({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory) }).memoryLimitMb;
+  const env = (worker.Environment as { Variables: Record<string, string> }).Variables;
+  const heap = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '')?.[1]);
+  expect(heap).toBe(runtimeHeapMb(memory, duckdb));
+  expect(env.NODE_OPTIONS).toContain('--enable-source-maps');
+  expect(duckdb + heap).toBeLessThan(memory * 0.9);
 });
 
 test.each(DUCKDB_FUNCTIONS)(

@@ -1,4 +1,4 @@
-import { engineSettings, parseSizeMb } from '../../lib/engine/settings.js';
+import { engineSettings, parseSizeMb, runtimeHeapMb } from '../../lib/engine/settings.js';
 
 const machine = { memoryMb: 24_576, cores: 2 };
 
@@ -16,6 +16,12 @@ describe('engineSettings', () => {
       memoryLimitMb: 7372,
       threads: 1,
     });
+  });
+
+  test('locally, gives a function no more than 60 % of its own memory, as its Lambda would', () => {
+    expect(
+      engineSettings({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3538', IS_OFFLINE: 'true' }, machine),
+    ).toMatchObject({ memoryLimitMb: 2122, threads: 1 });
   });
 
   test('a paused local worker (MAX_WORKER_CONCURRENCY=0) divides the machine as for one', () => {
@@ -42,5 +48,16 @@ describe('engineSettings', () => {
   test('refuses a size or a thread count it cannot read, naming the variable', () => {
     expect(() => parseSizeMb('lots')).toThrow(/invalid size/);
     expect(() => engineSettings({ DUCKDB_THREADS: '0' }, machine)).toThrow(/DUCKDB_THREADS/);
+  });
+});
+
+describe('runtimeHeapMb', () => {
+  test("gives Node's heap what DuckDB and a 15 % reserve leave of the function's memory", () => {
+    expect(runtimeHeapMb(3538, 2122)).toBe(885);
+    expect(2122 + runtimeHeapMb(3538, 2122) + Math.ceil(3538 * 0.15)).toBeLessThanOrEqual(3538);
+  });
+
+  test('keeps 256 MB of heap when DuckDB was given (almost) everything', () => {
+    expect(runtimeHeapMb(1024, 1024)).toBe(256);
   });
 });

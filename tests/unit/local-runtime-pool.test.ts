@@ -15,6 +15,7 @@ export const handler = async (event, context) => {
   if (event.do === 'crash') process.exit(3);
   if (event.do === 'sleep') await new Promise((r) => setTimeout(r, event.ms));
   if (event.do === 'priority') return { priority: (await import('node:os')).getPriority() };
+  if (event.do === 'heap') return { heapMb: (await import('node:v8')).getHeapStatistics().heap_size_limit / 2 ** 20 };
   return { pid: process.pid, name: context.functionName, left: context.getRemainingTimeInMillis() > 0,
            env: process.env.MARK };
 };
@@ -128,6 +129,25 @@ describe('the local runtime pool', () => {
     });
     pools.push(p);
     expect(await p.invoke({ do: 'priority' })).toEqual({ ok: true, payload: { priority: 7 } });
+  });
+
+  test('runs its processes with the heap limit it is given, not the whole function memory', async () => {
+    const p = new RuntimePool({
+      bundle,
+      exportName: 'handler',
+      functionName: 'f',
+      size: 1,
+      timeoutMs: 5000,
+      heapMb: 300,
+      env: process.env,
+      log,
+    });
+    pools.push(p);
+    const outcome = await p.invoke({ do: 'heap' });
+    // The limit V8 reports adds the young generation (a few dozen MB) to the old space.
+    const heapMb = (outcome as { payload: { heapMb: number } }).payload.heapMb;
+    expect(heapMb).toBeGreaterThanOrEqual(300);
+    expect(heapMb).toBeLessThan(400);
   });
 
   test('reports a bundle that cannot load', async () => {
