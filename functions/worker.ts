@@ -1,13 +1,18 @@
 /**
  * The worker: consumes `compute-jobs` batches with partial batch failures,
  * so a failing record does not fail its neighbours; failed records are
- * redelivered by SQS and dead-lettered after `maxReceiveCount`.
+ * redelivered by SQS and dead-lettered after `maxReceiveCount`. Records run
+ * one at a time, suspects of an earlier crash last (`lib/service/batch-plan.ts`),
+ * so a job that kills the worker interrupts no other job's attempt.
  *
  * @module
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { runCompute } from '../lib/engine/index.js';
+import { planBatch } from '../lib/service/batch-plan.js';
 import { deps, type ServiceDeps } from '../lib/service/deps.js';
+import { withInjectedCrash } from '../lib/service/fault-injection.js';
 import { runJobMessage, type Compute } from '../lib/service/run-job.js';
 
 /**
@@ -24,12 +29,21 @@ export function makeWorker(getDeps: () => ServiceDeps, compute?: Compute) {
     runJobMessage(getDeps(), record.body, Number(record.attributes.ApproximateReceiveCount ?? 1), compute);
   // A processor per invocation: it holds the batch's state, and a local runner may overlap invocations.
   // A batch that fails entirely is reported record by record, not thrown, so each record keeps its own count.
-  return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const plan = await planBatch(event.Records, getDeps().store);
+    if (plan.suspects.size > 0) {
+      getDeps().logger.warn('batch holds jobs whose last attempt never finished; they run last', {
+        records: event.Records.length,
+        suspects: plan.suspects.size,
+      });
+    }
+    return processPartialResponse({ Records: plan.order }, recordHandler, new BatchProcessor(EventType.SQS), {
       context,
       throwOnFullBatchFailure: false,
+      processInParallel: false,
     });
+  };
 }
 
-/** The Lambda handler. */
-export const handler = makeWorker(deps);
+/** The Lambda handler (the crash of `WORKER_CRASH_INPUT` exists only in the local stack's tests). */
+export const handler = makeWorker(deps, withInjectedCrash(runCompute));

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'internal_error',
   'cancelled',
   'resource_exhausted',
+  'worker_crashed',
 ] as const;
 
 /** A stable error code, as found in `{"error":{"code"}}` bodies and failed jobs. */

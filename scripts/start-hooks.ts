@@ -7,13 +7,13 @@
  */
 import { issueToken } from '../lib/auth/token.js';
 import { loadConfig } from '../lib/config.js';
-import { recoverJobs } from '../lib/jobs/recover.js';
+import { recoverJobs, type Recovery } from '../lib/jobs/recover.js';
 import { buildDeps } from '../lib/service/deps.js';
 
 /** The hooks of {@link serviceHooks}. */
 export interface ServiceHooks {
-  /** Re-enqueues every job left queued or running; returns how many. */
-  recover(): Promise<number>;
+  /** Re-enqueues every job left queued or running, failing those that used their attempts. */
+  recover(): Promise<Recovery>;
   /**
    * A token for `sub` with the configured issuer and audience, valid for `ttl` (`30m`, `12h`; within
    * `JWT_MAX_TTL`), or by default 12 hours, or `JWT_MAX_TTL` if that is shorter.
@@ -26,7 +26,7 @@ export async function serviceHooks(): Promise<ServiceHooks> {
   return {
     recover: async () => {
       const d = buildDeps(loadConfig());
-      return recoverJobs(d.store, d.queue);
+      return recoverJobs(d.store, d.queue, d.config.maxReceiveCount);
     },
     token: (sub, ttl) => {
       const config = loadConfig();

@@ -13,6 +13,8 @@
  * For fault tests, SQS_OUTAGE_SIGNAL (unset): a signal, e.g. SIGUSR2, that closes the SQS server's
  * listener (connections refused) and, sent again, reopens it on the same port; see
  * `lib/local/sqs-server.ts`. Send it to this process only (`kill -USR2 <pid>`), not to its group.
+ * WORKER_CRASH_INPUT (unset): a storage path; the worker's process kills itself (SIGKILL) on every job
+ * reading it, as an input that exhausts its memory would (`lib/service/fault-injection.ts`).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,7 +87,10 @@ async function main(): Promise<void> {
     `  Storage    ${stack.hdfsRoot}`,
     `  Worker     concurrency ${settings.workerConcurrency}${settings.workerConcurrency === 0 ? ' (paused)' : ''}, ` +
       `batch ${settings.batchSize}, visibility ${settings.visibilityTimeout} s, ${settings.maxReceiveCount} deliveries`,
-    `  Recovered  ${stack.recovered} unfinished job(s) put back on the queue`,
+    `  Recovered  ${stack.recovered} unfinished job(s) put back on the queue` +
+      (stack.failedAtRecovery > 0
+        ? `; ${stack.failedAtRecovery} failed instead (worker_crashed: every attempt used)`
+        : ''),
     `  Token      (sub demo, valid ${lifetime(token)}; more with: npm run token -- --sub NAME)`,
     `             ${token}`,
     '',

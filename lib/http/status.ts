@@ -27,6 +27,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   // Job failure codes: they describe a job's end, never an HTTP answer of their own.
   cancelled: 409,
   resource_exhausted: 422,
+  // The service failed to run the job (its worker died on every delivery): a server-side failure.
+  worker_crashed: 500,
 };
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };

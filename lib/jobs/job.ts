@@ -18,10 +18,11 @@ export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', '
 
 /**
  * Allowed transitions; `running → running` is a retry after a failed or interrupted attempt,
- * `running → cancelled` a cancel whose worker then interrupts its query.
+ * `running → cancelled` a cancel whose worker then interrupts its query, `queued → failed` a job
+ * whose message was dead-lettered before any attempt could start (the worker died first each time).
  */
 export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
-  queued: ['running', 'cancelled'],
+  queued: ['running', 'failed', 'cancelled'],
   running: ['running', 'succeeded', 'failed', 'cancelled'],
   succeeded: [],
   failed: [],
@@ -55,6 +56,28 @@ export interface Job {
   error: JobError | null;
   /** The resolved request the worker runs (not shown to clients: it repeats the fields above). */
   readonly request: ComputeRequest;
+}
+
+/**
+ * Marks a job `failed` with `worker_crashed`: every delivery of its message ended with the worker
+ * gone (a crash, a kill or a timeout) before it could record anything, so the job would otherwise
+ * stay `queued` or `running` for ever. Used by the dead-letter function and by the recovery.
+ *
+ * @param job - a job not yet ended (queued or running)
+ * @param deliveries - how many deliveries its message had (`MAX_RECEIVE_COUNT`)
+ * @throws `ConflictError` when the job already ended
+ */
+export function failCrashed(job: Job, deliveries: number): void {
+  transition(job, 'failed');
+  job.error = {
+    code: 'worker_crashed',
+    message:
+      job.attempts > 0
+        ? `the worker stopped (crashed, was killed or timed out) during each of the job's ${job.attempts} attempts; ` +
+          'its input may exhaust the worker'
+        : `the worker stopped before it could start the job, on each of its ${deliveries} deliveries`,
+  };
+  job.finished_at = new Date().toISOString();
 }
 
 /** The job as `GET /jobs/{id}` shows it. */

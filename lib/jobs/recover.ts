@@ -1,20 +1,37 @@
 import type { JobQueue } from '../queue/job-queue.js';
+import { failCrashed, TERMINAL_STATUSES } from './job.js';
 import type { JobStore } from './job-store.js';
+
+/** What {@link recoverJobs} did. */
+export interface Recovery {
+  /** Jobs put back on the queue. */
+  readonly requeued: number;
+  /** Jobs that had used all their attempts, now `failed` with `worker_crashed` instead. */
+  readonly failed: number;
+}
 
 /**
  * Puts every job left `queued` or `running` back on the queue, so that no
  * accepted job is lost when the stack was killed, and removes the temporary
- * files a killed attempt left beside its output. The users' counts of active
- * jobs are made to match the documents first (a crash may have left an entry
- * of an ended job, or none for a job stored by an older version). Safe to
- * repeat: the worker acknowledges messages of jobs that already ended.
+ * files a killed attempt left beside its output. A job that already had
+ * `maxAttempts` attempts is not queued again: each ended with the worker gone,
+ * so it is marked `failed` (`worker_crashed`) instead of crashing the next
+ * run's worker as many times more. The users' counts of active jobs are made
+ * to match the documents first (a crash may have left an entry of an ended
+ * job, or none for a job stored by an older version). Safe to repeat: the
+ * worker acknowledges messages of jobs that already ended.
  *
- * @returns how many jobs were re-enqueued
+ * @param store - the job store
+ * @param queue - the jobs' queue
+ * @param maxAttempts - attempts a job may have (`MAX_RECEIVE_COUNT`)
+ * @returns how many jobs were re-enqueued, and how many failed
  * @throws `QueueUnavailableError` when the queue cannot be reached
  */
-export async function recoverJobs(store: JobStore, queue: JobQueue): Promise<number> {
+export async function recoverJobs(store: JobStore, queue: JobQueue, maxAttempts: number): Promise<Recovery> {
   const jobs = await store.unfinished();
   await store.reconcileActive(jobs);
+  let requeued = 0;
+  let failed = 0;
   for (const job of jobs) {
     // Before the job is queued again: afterwards a new attempt may be writing its own.
     // Best effort: a leftover costs disk space, never correctness, and must not stop the recovery.
@@ -22,7 +39,15 @@ export async function recoverJobs(store: JobStore, queue: JobQueue): Promise<num
       .forUser(job.submitted_by)
       .removeTemporaries(job.output)
       .catch(() => undefined);
+    if (job.attempts >= maxAttempts) {
+      const after = await store.update(job.job_id, (current) => {
+        if (!TERMINAL_STATUSES.has(current.status)) failCrashed(current, maxAttempts);
+      });
+      if (after.error?.code === 'worker_crashed') failed += 1;
+      continue;
+    }
     await queue.enqueue(job.job_id);
+    requeued += 1;
   }
-  return jobs.length;
+  return { requeued, failed };
 }

@@ -33,14 +33,30 @@ export const WORKER_FUNCTION = {
   memorySize: 3538,
 } as const;
 
+/** The dead-letter function as `serverless.yml` declares it (a unit test keeps both in step). */
+export const DEAD_LETTER_FUNCTION = {
+  key: 'deadLetter',
+  file: 'dead-letter',
+  exportName: 'handler',
+  timeoutSeconds: 30,
+  memorySize: 512,
+} as const;
+
+/** A function the stack runs in its own processes (the worker, the dead-letter function). */
+export interface PooledFunction {
+  readonly key: string;
+  readonly memorySize: number;
+}
+
 /** What the stack needs from the service code, injected by the start script. */
 export interface StackHooks {
   /**
    * Puts jobs left `queued` or `running` by a previous run back on the queue.
    * Called once the queues exist and `process.env` holds the functions'
-   * configuration, before the API serves. Returns how many were re-enqueued.
+   * configuration, before the API serves. Returns how many were re-enqueued,
+   * and how many had used all their attempts and were failed instead.
    */
-  recover(): Promise<number>;
+  recover(): Promise<{ readonly requeued: number; readonly failed: number }>;
 }
 
 /** A running local stack. */
@@ -53,6 +69,8 @@ export interface LocalStack {
   readonly hdfsRoot: string;
   /** Jobs re-enqueued at startup. */
   readonly recovered: number;
+  /** Jobs found unfinished at startup with all their attempts used, failed (`worker_crashed`) instead. */
+  readonly failedAtRecovery: number;
   /** Resolves if serverless-offline ends on its own (a crash): the stack is then unusable. */
   readonly offlineExited: Promise<number | string>;
   /** Stops the event source, serverless-offline and the SQS server. Idempotent. */
@@ -103,12 +121,14 @@ export function functionEnv(
  * @param base - this process's environment
  * @param functionVariables - the stack's {@link functionEnv}
  * @param version - the service version (`package.json`)
+ * @param fn - the function (the worker by default; the dead-letter function runs the same way)
  * @returns the complete environment
  */
 export function workerRuntimeEnv(
   base: NodeJS.ProcessEnv,
   functionVariables: Readonly<Record<string, string>>,
   version: string,
+  fn: PooledFunction = WORKER_FUNCTION,
 ): Record<string, string | undefined> {
   return {
     ...base,
@@ -132,9 +152,9 @@ export function workerRuntimeEnv(
     NODE_OPTIONS: '--enable-source-maps',
     ...functionVariables,
     IS_OFFLINE: 'true',
-    AWS_LAMBDA_FUNCTION_NAME: `${SERVICE_NAME}-${LOCAL_STAGE}-${WORKER_FUNCTION.key}`,
+    AWS_LAMBDA_FUNCTION_NAME: `${SERVICE_NAME}-${LOCAL_STAGE}-${fn.key}`,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(WORKER_FUNCTION.memorySize),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
   };
 }
 
@@ -187,7 +207,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     });
     const env = functionEnv(settings, sqs, queues);
     Object.assign(process.env, env);
-    const recovered = await options.hooks.recover();
+    const recovery = await options.hooks.recover();
 
     const offline: OfflineProcess = await startOffline({
       serviceDir: options.serviceDir,
@@ -202,16 +222,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     cleanups.push(() => offline.stop());
 
     // serverless-offline runs the HTTP functions in its process; the worker gets its own (runtime-pool.ts).
-    const runtimeEnv = workerRuntimeEnv(process.env, env, await serviceVersion(options.serviceDir));
+    const bundleOf = (file: string): string =>
+      path.join(options.serviceDir, '.esbuild', options.buildName, '.build', 'functions', `${file}.mjs`);
+    const version = await serviceVersion(options.serviceDir);
+    const runtimeEnv = workerRuntimeEnv(process.env, env, version);
     const workers = new RuntimePool({
-      bundle: path.join(
-        options.serviceDir,
-        '.esbuild',
-        options.buildName,
-        '.build',
-        'functions',
-        'worker.mjs',
-      ),
+      bundle: bundleOf('worker'),
       exportName: WORKER_FUNCTION.exportName,
       functionName: `${SERVICE_NAME}-${LOCAL_STAGE}-${WORKER_FUNCTION.key}`,
       size: Math.max(1, settings.workerConcurrency),
@@ -225,6 +241,19 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       log,
     });
     cleanups.push(() => workers.stop());
+    // The DLQ is consumed as in AWS: by the dead-letter function, through an event source of its own.
+    const deadLetters = new RuntimePool({
+      bundle: bundleOf(DEAD_LETTER_FUNCTION.file),
+      exportName: DEAD_LETTER_FUNCTION.exportName,
+      functionName: `${SERVICE_NAME}-${LOCAL_STAGE}-${DEAD_LETTER_FUNCTION.key}`,
+      size: 1,
+      timeoutMs: DEAD_LETTER_FUNCTION.timeoutSeconds * 1000,
+      // No DuckDB in this function: the heap may have its whole memory.
+      heapMb: DEAD_LETTER_FUNCTION.memorySize,
+      env: workerRuntimeEnv(process.env, env, version, DEAD_LETTER_FUNCTION),
+      log,
+    });
+    cleanups.push(() => deadLetters.stop());
 
     const source = new SqsEventSource({
       client,
@@ -239,6 +268,20 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     });
     source.start();
     cleanups.push(() => source.stop(options.stopGraceMs ?? 3000));
+    const deadLetterSource = new SqsEventSource({
+      client,
+      queueUrl: queues.deadLetterUrl,
+      queueArn: queues.deadLetterArn,
+      region: settings.region,
+      invoke: deadLetters.invoke,
+      // Runs even when the worker is paused (MAX_WORKER_CONCURRENCY=0): ending dead jobs is not the worker's work.
+      concurrency: 1,
+      batchSize: 10,
+      visibilityTimeout: settings.visibilityTimeout,
+      log,
+    });
+    deadLetterSource.start();
+    cleanups.push(() => deadLetterSource.stop(options.stopGraceMs ?? 3000));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -246,7 +289,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       sqsEndpoint: sqs.endpoint,
       queues,
       hdfsRoot: settings.hdfsRoot,
-      recovered,
+      recovered: recovery.requeued,
+      failedAtRecovery: recovery.failed,
       offlineExited: offline.exited,
       stop: () => (stopping ??= stopAll()),
     };

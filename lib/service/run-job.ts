@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { z } from 'zod';
 import { ComputeRequestSchema } from '../compute-request.js';
 import { runCompute, type ComputeControl, type ComputeResult } from '../engine/index.js';
 import {
@@ -18,12 +17,10 @@ import {
   type AppError,
 } from '../errors.js';
 import { TERMINAL_STATUSES, transition, type Job } from '../jobs/job.js';
+import { JobMessageSchema } from '../queue/job-message.js';
 import type { Storage } from '../storage/storage.js';
 import type { ServiceDeps } from './deps.js';
 import { JobHeartbeat } from './progress.js';
-
-/** The queue message body. */
-export const JobMessageSchema = z.object({ job_id: z.string().min(1).max(64) }).strict();
 
 /** What the worker runs: the engine, replaceable in tests of failure paths. */
 export type Compute = (
@@ -77,7 +74,7 @@ export async function runJobMessage(
   const { job_id: jobId } = JobMessageSchema.parse(JSON.parse(body));
   const { store, logger } = deps;
   let resumed = false;
-  const last = receiveCount >= deps.config.maxReceiveCount;
+  let last = receiveCount >= deps.config.maxReceiveCount;
   let job: Job;
   try {
     job = await store.update(jobId, (current) => {
@@ -100,6 +97,9 @@ export async function runJobMessage(
     logger.info('job already ended; message acknowledged', { job_id: jobId, status: job.status });
     return;
   }
+  // The job's own count too: a message sent again (recovery, a park) starts its receive count anew,
+  // and a job gets MAX_RECEIVE_COUNT attempts at most, however its messages came.
+  last ||= job.attempts >= deps.config.maxReceiveCount;
   const log = { job_id: jobId, user: job.submitted_by, operation: job.operation, attempt: job.attempts };
   logger.info('job started', log);
   const started = Date.now();

@@ -16,7 +16,6 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { call, makeToken } from '../e2e/support/client.js';
-import { deadLetters } from '../e2e/support/dead-letters.js';
 import { outputProblems, submitMany, waitAllTerminal } from '../e2e/support/job-batch.js';
 import { REPO_ROOT, spawnStack, type StackProcess } from '../e2e/support/stack-process.js';
 import { fill, mountTmpfs, type TmpfsMount } from '../e2e/support/tmpfs.js';
@@ -77,7 +76,8 @@ test('jobs accepted before the storage filled up are not dead-lettered, and succ
   }
   const s = stack;
   expect((await call(s.url, 'GET', '/health', { token })).status).toBe(200);
-  expect((await deadLetters(s.sqsEndpoint, () => false, 2000)).size).toBe(0);
+  // The dead-letter function logs every message it receives: none came.
+  expect(s.output()).not.toContain('dead-lettered');
 
   // Space is back and the service healthy: the accepted jobs must not stay queued for ever.
   const freed = Date.now();

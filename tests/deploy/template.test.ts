@@ -16,7 +16,7 @@ import { actionsOf, allowing, lambdaFunctions, roleOf, statementsOf, type Templa
 import { unzipTo, zipEntries, zipEntryData } from './zip.js';
 
 const run = promisify(execFile);
-const FUNCTIONS = ['Health', 'Compute', 'GetJob', 'ListJobs', 'CancelJob', 'Worker'];
+const FUNCTIONS = ['Health', 'Compute', 'GetJob', 'ListJobs', 'CancelJob', 'Worker', 'DeadLetter'];
 /**
  * Zipped size bounds, set from the measured sizes with room to grow: 1.2 MB for the bundles alone;
  * 28.5 MB for compute and worker, whose zips also carry DuckDB's binding (26 MB of it).
@@ -28,6 +28,7 @@ const MAX_ZIP_BYTES: Record<string, number> = {
   cancelJob: 1_800_000,
   compute: 32_000_000,
   worker: 32_000_000,
+  deadLetter: 1_800_000,
 };
 /** The functions that run DuckDB, whose zips carry its loader and native binding. */
 const DUCKDB_FUNCTIONS = ['compute', 'worker'];
@@ -39,7 +40,7 @@ const BINDING_FILES = [
 ];
 /** A function's bundle in its zip: functions/<handler file>.mjs. */
 const bundleFile = (name: string): string =>
-  `${({ getJob: 'jobs', listJobs: 'jobs', cancelJob: 'jobs' } as Record<string, string>)[name] ?? name}.mjs`;
+  `${({ getJob: 'jobs', listJobs: 'jobs', cancelJob: 'jobs', deadLetter: 'dead-letter' } as Record<string, string>)[name] ?? name}.mjs`;
 /** Lambda's limit on a function's unzipped code (layers included): 250 MB. */
 const LAMBDA_UNZIPPED_LIMIT = 250 * 2 ** 20;
 
@@ -116,6 +117,15 @@ test('the worker consumes the queue with partial batch failures and bounded conc
   );
 });
 
+test('the dead-letter function consumes the DLQ with partial batch failures, within the DLQ visibility', () => {
+  const mapping = props('DeadLetterEventSourceMappingSQSComputeJobsDlq');
+  expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': ['ComputeJobsDlq', 'Arn'] });
+  const fn = props('DeadLetterLambdaFunction');
+  expect(fn.Handler).toBe('functions/dead-letter.handler');
+  expect(props('ComputeJobsDlq').VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fn.Timeout as number));
+});
+
 test('every function mounts an EFS access point at /mnt/hdfs, its HDFS_ROOT, inside the VPC', () => {
   expect(props('HdfsFileSystem').Encrypted).toBe(true);
   expect(props('HdfsMountTargetA').SubnetId).toBe('subnet-0aaa');
@@ -185,6 +195,7 @@ const ROLE_OF_FUNCTION: Record<string, string> = {
   ListJobsLambdaFunction: 'ReadRole',
   CancelJobLambdaFunction: 'CancelRole',
   WorkerLambdaFunction: 'WorkerRole',
+  DeadLetterLambdaFunction: 'DeadLetterRole',
 };
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const EFS_READ = ['elasticfilesystem:ClientMount'];
@@ -202,6 +213,13 @@ const ROLE_ACTIONS: Record<string, string[]> = {
     'sqs:GetQueueAttributes',
     'sqs:ReceiveMessage',
     'sqs:SendMessage',
+  ],
+  DeadLetterRole: [
+    ...LOGS,
+    ...EFS_WRITE,
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:ReceiveMessage',
   ],
 };
 const roles = (): string[] => [...new Set(Object.values(ROLE_OF_FUNCTION))];
@@ -243,6 +261,14 @@ describe('IAM: one least-privilege role per kind of function', () => {
     expect(props('HealthProbeAccessPoint').RootDirectory).toMatchObject({ Path: '/hdfs/.health' });
   });
 
+  test('the dead-letter function receives and deletes on the DLQ only, and sends nothing anywhere', () => {
+    const statements = statementsOf(resources, 'DeadLetterRole');
+    expect(actionsOf(statements)).not.toContain('sqs:SendMessage');
+    expect(allowing(statements, 'sqs:ReceiveMessage').map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': ['ComputeJobsDlq', 'Arn'] },
+    ]);
+  });
+
   test.each(roles())(
     '%s: Lambda alone assumes it; no "*" resource; the EFS through an access point; logs of its own functions only',
     (role) => {
@@ -277,8 +303,10 @@ describe('IAM: one least-privilege role per kind of function', () => {
         expect(s.Resource).toEqual({ 'Fn::GetAtt': ['HdfsFileSystem', 'Arn'] });
         expect(Object.keys(s.Condition?.StringEquals ?? {})).toEqual(['elasticfilesystem:AccessPointArn']);
       }
-      for (const s of allowing(statements, 'sqs:GetQueueAttributes')) {
-        expect(s.Resource).toEqual({ 'Fn::GetAtt': ['ComputeJobsQueue', 'Arn'] });
+      // Only the dead-letter function touches the DLQ, and nothing else.
+      const queue = role === 'DeadLetterRole' ? 'ComputeJobsDlq' : 'ComputeJobsQueue';
+      for (const s of statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('sqs:')))) {
+        expect(s.Resource).toEqual({ 'Fn::GetAtt': [queue, 'Arn'] });
       }
       for (const s of allowing(statements, 'ssm:GetParameter')) {
         expect(JSON.stringify(s.Resource)).toContain(':parameter/dataframe-jobs/prod/jwt-secret');
@@ -303,11 +331,16 @@ test('the HTTP API throttles its default route, and compute has reserved concurr
   expect(props('ComputeLambdaFunction').Timeout).toBeLessThanOrEqual(30);
 });
 
-test('logs are kept 30 days and an alarm watches the DLQ depth', () => {
+test('logs are kept 30 days; alarms go off when jobs are dead-lettered and when the DLQ is not drained', () => {
   for (const fn of FUNCTIONS) expect(props(`${fn}LogGroup`).RetentionInDays).toBe(30);
-  const alarm = props('DlqDepthAlarm');
-  expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
-  expect(alarm.Dimensions).toEqual([
+  const deadLettered = props('DeadLetteredJobsAlarm');
+  expect(deadLettered).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Invocations', Threshold: 1 });
+  expect(deadLettered.Dimensions).toEqual([
+    { Name: 'FunctionName', Value: { Ref: 'DeadLetterLambdaFunction' } },
+  ]);
+  const stuck = props('DlqDepthAlarm');
+  expect(stuck).toMatchObject({ MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 600 });
+  expect(stuck.Dimensions).toEqual([
     { Name: 'QueueName', Value: { 'Fn::GetAtt': ['ComputeJobsDlq', 'QueueName'] } },
   ]);
 });

@@ -31,7 +31,7 @@ test('a job whose index entry was never written is, after recovery, either gone 
 
     // The "restart": the obstacle is gone, the recovery runs.
     await rm(index);
-    await recoverJobs(deps.store, queue);
+    await recoverJobs(deps.store, queue, 3);
     const listed = (await deps.store.list('alice', { limit: 100 })).jobs.map((j) => j.job_id);
     expect(queue.sent.filter((id) => !listed.includes(id))).toEqual([]);
   } finally {

@@ -5,7 +5,12 @@ import { RuntimePool } from '../../lib/local/runtime-pool.js';
 import type { QueueRefs } from '../../lib/local/queues.js';
 import { localSettings } from '../../lib/local/settings.js';
 import type { LocalSqs } from '../../lib/local/sqs-server.js';
-import { functionEnv, WORKER_FUNCTION, workerRuntimeEnv } from '../../lib/local/stack.js';
+import {
+  DEAD_LETTER_FUNCTION,
+  functionEnv,
+  WORKER_FUNCTION,
+  workerRuntimeEnv,
+} from '../../lib/local/stack.js';
 
 /** A function bundle whose behaviour the event chooses. */
 const BUNDLE = `
@@ -187,5 +192,19 @@ describe('the worker runtime', () => {
     );
     const env = workerRuntimeEnv({}, stackVariables, '1.2.3');
     for (const name of names) expect({ name, set: env[name] !== undefined }).toEqual({ name, set: true });
+  });
+
+  test('runs the dead-letter function of serverless.yml: its handler file, timeout and name', async () => {
+    const yml = await readFile(path.join(import.meta.dirname, '../../serverless.yml'), 'utf8');
+    const fn =
+      new RegExp(`\\n {2}${DEAD_LETTER_FUNCTION.key}:\\n([\\s\\S]*?)\\n {2}\\S`).exec(yml)?.[1] ?? '';
+    expect(fn).toContain(
+      `handler: functions/${DEAD_LETTER_FUNCTION.file}.${DEAD_LETTER_FUNCTION.exportName}`,
+    );
+    expect(fn).toMatch(new RegExp(`timeout: ${DEAD_LETTER_FUNCTION.timeoutSeconds}\\b`));
+    expect(fn).toContain('arn: !GetAtt ComputeJobsDlq.Arn');
+    const env = workerRuntimeEnv({}, {}, '1.2.3', DEAD_LETTER_FUNCTION);
+    expect(env.AWS_LAMBDA_FUNCTION_NAME).toBe('dataframe-jobs-local-deadLetter');
+    expect(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE).toBe(String(DEAD_LETTER_FUNCTION.memorySize));
   });
 });

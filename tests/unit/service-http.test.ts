@@ -60,6 +60,7 @@ describe('error responses', () => {
       internal_error: 500,
       queue_unavailable: 503,
       storage_error: 503,
+      worker_crashed: 500,
     });
     expect(Object.keys(STATUS_OF).sort()).toEqual([...ERROR_CODES].sort());
   });

@@ -40,7 +40,7 @@ const runWorker = (id: string) =>
 
 describe('job state machine', () => {
   const allowed: Record<JobStatus, JobStatus[]> = {
-    queued: ['running', 'cancelled'],
+    queued: ['running', 'failed', 'cancelled'],
     running: ['running', 'succeeded', 'failed', 'cancelled'],
     succeeded: [],
     failed: [],
@@ -127,7 +127,7 @@ describe('job store', () => {
     await deps.store.update(ids[2]!, (j) => transition(j, 'cancelled'));
     await runWorker(ids[3]!);
     queue.sent.length = 0;
-    expect(await recoverJobs(deps.store, queue)).toBe(2);
+    expect(await recoverJobs(deps.store, queue, 3)).toEqual({ requeued: 2, failed: 0 });
     expect(queue.sent.sort()).toEqual([ids[0], ids[1]].sort());
   });
 });

@@ -137,9 +137,9 @@ test('recovery makes the counts match the jobs: unfinished jobs count, ended one
   await rm(activeFolder('bob'), { recursive: true });
   expect(await deps.store.activeCount('bob')).toBe(0);
 
-  expect(await recoverJobs(deps.store, queue)).toBe(2);
+  expect(await recoverJobs(deps.store, queue, 3)).toEqual({ requeued: 2, failed: 0 });
   expect(await deps.store.activeCount('bob')).toBe(2);
   await writeFile(path.join(activeFolder('bob'), ids[0]!), '');
-  await recoverJobs(deps.store, queue);
+  await recoverJobs(deps.store, queue, 3);
   expect(await deps.store.activeCount('bob')).toBe(2);
 });

@@ -56,7 +56,7 @@ describe('the recovery at startup', () => {
       const folder = path.join(service.root, path.dirname(job.output));
       await mkdir(folder, { recursive: true });
       await writeFile(path.join(folder, `.${path.basename(job.output)}.00000000abcd.tmp`), 'partial');
-      expect(await recoverJobs(service.deps.store, service.queue)).toBe(1);
+      expect(await recoverJobs(service.deps.store, service.queue, 3)).toEqual({ requeued: 1, failed: 0 });
       expect(await readdir(folder)).toEqual([]);
       expect(service.queue.sent).toEqual([job.job_id, job.job_id]);
     } finally {

@@ -148,7 +148,7 @@ describe('the service with STORAGE_SCOPE=user', () => {
     const folder = path.join(root, 'users', 'alice', 'results');
     await mkdir(folder, { recursive: true });
     await writeFile(path.join(folder, `.${job.job_id}.csv.0123456789ab.tmp`), 'partial');
-    await recoverJobs(deps.store, queue);
+    await recoverJobs(deps.store, queue, 3);
     await expect(readFile(path.join(folder, `.${job.job_id}.csv.0123456789ab.tmp`))).rejects.toMatchObject({
       code: 'ENOENT',
     });
