@@ -1,56 +1,38 @@
 /**
- * `POST /compute/{operation}`: accepts a computation and queues it (202),
- * or with `Prefer: wait=N` answers with the finished job (200).
+ * `POST /compute/group_by`, `POST /compute/non_null`, `POST /compute/stats`:
+ * one Lambda handler per operation, so that each has its own memory,
+ * timeout, concurrency and alarms. All share the Middy stack and the
+ * submission code; an unknown operation matches no route and the HTTP API
+ * answers 404 itself.
  *
  * @module
  */
-import { json } from '../lib/http/status.js';
-import { withHttp, type ApiHandler } from '../lib/http/with-http.js';
-import { jobView, TERMINAL_STATUSES, type Job } from '../lib/jobs/job.js';
+import type { Operation } from '../lib/compute-request.js';
+import { withHttp, type HttpLambda } from '../lib/http/with-http.js';
+import { computeRoute } from '../lib/service/compute-route.js';
 import { deps, type ServiceDeps } from '../lib/service/deps.js';
-import { submitJob } from '../lib/service/submit.js';
-import { preferredWait, waitForJob } from '../lib/service/wait.js';
 
-/** The 202 body: where the job is and how to follow it. */
-export function acceptedBody(job: Job): Record<string, unknown> {
-  const { job_id, status, operation, input, output, output_format, submitted_by, submitted_at } = job;
-  return {
-    job_id,
-    status,
-    operation,
-    input,
-    output,
-    output_format,
-    submitted_by,
-    submitted_at,
-    links: { self: `/jobs/${job_id}` },
-  };
-}
+/**
+ * Builds the three Lambda handlers over some dependencies, keyed by operation.
+ *
+ * @example
+ * ```ts
+ * const res = await makeHandlers(() => testDeps).stats(event, context);
+ * ```
+ */
+export const makeHandlers = (
+  getDeps: () => ServiceDeps,
+  timeoutEarlyInMillis?: number,
+): Record<Operation, HttpLambda> => ({
+  group_by: withHttp(computeRoute('group_by'), getDeps, timeoutEarlyInMillis),
+  non_null: withHttp(computeRoute('non_null'), getDeps, timeoutEarlyInMillis),
+  stats: withHttp(computeRoute('stats'), getDeps, timeoutEarlyInMillis),
+});
 
-/** The route's logic (exported for tests). */
-export const compute: ApiHandler = async (event, d) => {
-  const { job, created } = await submitJob(
-    d,
-    event.principal,
-    event.pathParameters?.operation ?? '',
-    event.body,
-    event.headers['idempotency-key'],
-  );
-  if (!created) return json(200, jobView(job));
-  const location = { location: `/jobs/${job.job_id}` };
-  const wait = preferredWait(event.headers.prefer);
-  if (wait > 0) {
-    const latest = await waitForJob(d.store, job.job_id, wait);
-    if (TERMINAL_STATUSES.has(latest.status)) {
-      return json(200, jobView(latest), { ...location, 'preference-applied': `wait=${wait}` });
-    }
-  }
-  return json(202, acceptedBody(job), location);
-};
-
-/** Builds the Lambda handler over some dependencies. */
-export const makeHandler = (getDeps: () => ServiceDeps, timeoutEarlyInMillis?: number) =>
-  withHttp(compute, getDeps, timeoutEarlyInMillis);
-
-/** The Lambda handler. */
-export const handler = makeHandler(deps);
+const handlers = makeHandlers(deps);
+/** Lambda handler of `POST /compute/group_by`. */
+export const groupBy = handlers.group_by;
+/** Lambda handler of `POST /compute/non_null`. */
+export const nonNull = handlers.non_null;
+/** Lambda handler of `POST /compute/stats`. */
+export const stats = handlers.stats;

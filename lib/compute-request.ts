@@ -275,8 +275,3 @@ export type ComputeRequest = Exclusive<
       : never
     : never
 >;
-
-/** True when `name` is an operation the engine knows. */
-export function isOperation(name: string): name is Operation {
-  return (OPERATIONS as readonly string[]).includes(name);
-}

@@ -199,7 +199,8 @@ for (const op of OPERATIONS) {
     description:
       'Options that belong to another input format are refused (`invalid_request`): `delimiter` is for CSV and ' +
       'TSV, `record_tag` for XML, `null_values` for CSV, TSV and XML; the format is `format`, else the ' +
-      "input's extension. `/compute/<anything else>` answers 404 `not_found`, listing the operations.",
+      "input's extension. Each operation is its own function; `/compute/<anything else>` matches no route, " +
+      'and the HTTP API answers 404 itself.',
     security: [{ [bearer.name]: [] }],
     request: {
       headers: z.object({

@@ -7,8 +7,6 @@
 import type { z } from 'zod';
 import {
   IDEMPOTENCY_KEY_PATTERN,
-  isOperation,
-  OPERATIONS,
   PARAMS_SCHEMAS,
   type ComputeParams,
   type ComputeRequest,
@@ -109,7 +107,7 @@ async function claimKey(
 /**
  * Accepts a computation for `principal`.
  *
- * @throws `NotFoundError` for an unknown operation (listing the known ones)
+ * @param operation - the operation of the route (each route validates its own operation's schema)
  * @throws `InvalidRequestError`, `InvalidPathError`, `InputNotFoundError`,
  *   `UnsupportedFormatError`, `OutputExistsError`, `UnknownColumnError` (CSV, TSV, Parquet)
  * @throws `TooManyRequestsError` above `MAX_QUEUED_JOBS` waiting jobs, or when the caller already
@@ -119,19 +117,10 @@ async function claimKey(
 export async function submitJob(
   deps: ServiceDeps,
   principal: Principal,
-  operationName: string,
+  operation: Operation,
   body: unknown,
   idempotencyKey?: string,
 ): Promise<Submission> {
-  if (!isOperation(operationName)) {
-    throw new NotFoundError(
-      `unknown operation ${JSON.stringify(operationName)}; allowed: ${OPERATIONS.join(', ')}`,
-      {
-        allowed: [...OPERATIONS],
-      },
-    );
-  }
-  const operation = operationName;
   const params = parseParams(operation, body);
   const key = checkIdempotencyKey(idempotencyKey);
   if (key) {

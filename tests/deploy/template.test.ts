@@ -16,22 +16,34 @@ import { actionsOf, allowing, lambdaFunctions, roleOf, statementsOf, type Templa
 import { unzipTo, zipEntries, zipEntryData } from './zip.js';
 
 const run = promisify(execFile);
-const FUNCTIONS = ['Health', 'Compute', 'GetJob', 'ListJobs', 'CancelJob', 'Worker', 'DeadLetter'];
+const FUNCTIONS = [
+  'Health',
+  'ComputeGroupBy',
+  'ComputeNonNull',
+  'ComputeStats',
+  'GetJob',
+  'ListJobs',
+  'CancelJob',
+  'Worker',
+  'DeadLetter',
+];
 /**
  * Zipped size bounds, set from the measured sizes with room to grow: 1.2 MB for the bundles alone;
- * 28.5 MB for compute and worker, whose zips also carry DuckDB's binding (26 MB of it).
+ * 28.5 MB for the compute functions and worker, whose zips also carry DuckDB's binding (26 MB of it).
  */
 const MAX_ZIP_BYTES: Record<string, number> = {
   health: 1_800_000,
   getJob: 1_800_000,
   listJobs: 1_800_000,
   cancelJob: 1_800_000,
-  compute: 32_000_000,
+  computeGroupBy: 32_000_000,
+  computeNonNull: 32_000_000,
+  computeStats: 32_000_000,
   worker: 32_000_000,
   deadLetter: 1_800_000,
 };
 /** The functions that run DuckDB, whose zips carry its loader and native binding. */
-const DUCKDB_FUNCTIONS = ['compute', 'worker'];
+const DUCKDB_FUNCTIONS = ['computeGroupBy', 'computeNonNull', 'computeStats', 'worker'];
 /** Where Lambda loads the binding from: the zip's node_modules, beside functions/. */
 const BINDING_FILES = [
   'node_modules/@duckdb/node-bindings/duckdb.js',
@@ -40,7 +52,19 @@ const BINDING_FILES = [
 ];
 /** A function's bundle in its zip: functions/<handler file>.mjs. */
 const bundleFile = (name: string): string =>
-  `${({ getJob: 'jobs', listJobs: 'jobs', cancelJob: 'jobs', deadLetter: 'dead-letter' } as Record<string, string>)[name] ?? name}.mjs`;
+  `${
+    (
+      {
+        getJob: 'jobs',
+        listJobs: 'jobs',
+        cancelJob: 'jobs',
+        computeGroupBy: 'compute',
+        computeNonNull: 'compute',
+        computeStats: 'compute',
+        deadLetter: 'dead-letter',
+      } as Record<string, string>
+    )[name] ?? name
+  }.mjs`;
 /** Lambda's limit on a function's unzipped code (layers included): 250 MB. */
 const LAMBDA_UNZIPPED_LIMIT = 250 * 2 ** 20;
 
@@ -190,7 +214,9 @@ test('a cloud stage cannot be packaged without jwtIssuer and jwtAudience', async
  */
 const ROLE_OF_FUNCTION: Record<string, string> = {
   HealthLambdaFunction: 'HealthRole',
-  ComputeLambdaFunction: 'SubmitRole',
+  ComputeGroupByLambdaFunction: 'SubmitRole',
+  ComputeNonNullLambdaFunction: 'SubmitRole',
+  ComputeStatsLambdaFunction: 'SubmitRole',
   GetJobLambdaFunction: 'ReadRole',
   ListJobsLambdaFunction: 'ReadRole',
   CancelJobLambdaFunction: 'CancelRole',
@@ -321,14 +347,17 @@ describe('IAM: one least-privilege role per kind of function', () => {
   );
 });
 
-test('the HTTP API throttles its default route, and compute has reserved concurrency for Prefer: wait', () => {
+test('the HTTP API throttles its default route, and each compute function has reserved concurrency for Prefer: wait', () => {
   expect(props('HttpApiStage').DefaultRouteSettings).toMatchObject({
     ThrottlingBurstLimit: 400,
     ThrottlingRateLimit: 200,
   });
-  expect(props('ComputeLambdaFunction').ReservedConcurrentExecutions).toBe(50);
-  // compute's timeout bounds how long each of those 50 instances is held by one request.
-  expect(props('ComputeLambdaFunction').Timeout).toBeLessThanOrEqual(30);
+  for (const fn of ['ComputeGroupBy', 'ComputeNonNull', 'ComputeStats']) {
+    // The 50 of the single compute function before, split over the three operations.
+    expect(props(`${fn}LambdaFunction`).ReservedConcurrentExecutions).toBe(17);
+    // The timeout bounds how long each of those instances is held by one request.
+    expect(props(`${fn}LambdaFunction`).Timeout).toBeLessThanOrEqual(30);
+  }
 });
 
 test('logs are kept 30 days; alarms go off when jobs are dead-lettered and when the DLQ is not drained', () => {
@@ -355,7 +384,27 @@ test('the HTTP API routes every endpoint to its function', () => {
     'GET /health',
     'GET /jobs',
     'GET /jobs/{id}',
-    'POST /compute/{operation}',
+    'POST /compute/group_by',
+    'POST /compute/non_null',
+    'POST /compute/stats',
+  ]);
+});
+
+test('each compute operation has its own function, with the shared DuckDB settings and its own handler', () => {
+  const handlers = ['ComputeGroupBy', 'ComputeNonNull', 'ComputeStats'].map((fn) => {
+    const p = props(`${fn}LambdaFunction`);
+    expect({ fn, memory: p.MemorySize, timeout: p.Timeout, arch: p.Architectures }).toEqual({
+      fn,
+      memory: 1024,
+      timeout: 28,
+      arch: ['x86_64'],
+    });
+    return p.Handler;
+  });
+  expect(handlers).toEqual([
+    'functions/compute.groupBy',
+    'functions/compute.nonNull',
+    'functions/compute.stats',
   ]);
 });
 

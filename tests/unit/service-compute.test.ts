@@ -1,4 +1,5 @@
-import { makeHandler } from '../../functions/compute.js';
+import { makeHandlers as makeComputeHandlers } from '../../functions/compute.js';
+import type { Operation } from '../../lib/compute-request.js';
 import { makeHandlers } from '../../functions/jobs.js';
 import { jest } from '@jest/globals';
 import { createLogger } from '../../lib/log/logger.js';
@@ -15,13 +16,17 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-async function submit(operation: string, body: unknown, headers: Record<string, string> = {}, sub = 'alice') {
+async function submit(
+  operation: Operation,
+  body: unknown,
+  headers: Record<string, string> = {},
+  sub = 'alice',
+) {
   const event = apiEvent(`POST /compute/${operation}`, {
     headers: { authorization: `Bearer ${await tokenFor(sub)}`, ...headers },
     body,
-    pathParameters: { operation },
   });
-  const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+  const res = await makeComputeHandlers(() => deps, 0)[operation](event, lambdaContext());
   return { status: res.statusCode!, headers: res.headers ?? {}, body: JSON.parse(res.body!) };
 }
 
@@ -42,7 +47,7 @@ async function jobRoute(
   return { status: res.statusCode!, body: JSON.parse(res.body!) };
 }
 
-describe('POST /compute/{operation}', () => {
+describe('POST /compute/<operation>', () => {
   test('queues a valid request and answers 202 with Location and the job', async () => {
     const res = await submit('stats', { input: 'in/sales.csv', columns: ['amount'] });
     expect(res.status).toBe(202);
@@ -58,6 +63,40 @@ describe('POST /compute/{operation}', () => {
     });
     expect(queue.sent).toEqual([res.body.job_id]);
   });
+
+  test.each([
+    ['group_by', { input: 'in/sales.csv', columns: ['region'], aggregations: { amount: ['sum'] } }],
+    ['non_null', { input: 'in/sales.csv', columns: ['amount'], options: { how: 'any' } }],
+    ['stats', { input: 'in/sales.csv', columns: ['amount'], options: { ddof: 0 } }],
+  ] as const)('the %s handler queues a job of its own operation', async (operation, body) => {
+    const res = await submit(operation, body);
+    expect(res.status).toBe(202);
+    expect(res.body.operation).toBe(operation);
+    expect((await deps.store.get(res.body.job_id)).request.operation).toBe(operation);
+  });
+
+  test.each([
+    [
+      'group_by',
+      { input: 'in/sales.csv', columns: ['amount'], options: { how: 'any' } },
+      '"how" (non_null only)',
+    ],
+    ['non_null', { input: 'in/sales.csv', columns: ['amount'], options: { ddof: 0 } }, '"ddof"'],
+    [
+      'stats',
+      { input: 'in/sales.csv', columns: ['amount'], aggregations: {} },
+      '"aggregations" (group_by only)',
+    ],
+  ] as const)(
+    "the %s handler refuses another operation's field with its own schema",
+    async (operation, body, named) => {
+      const res = await submit(operation, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain(`invalid ${operation} request`);
+      expect(res.body.error.message).toContain(named);
+      expect(queue.sent).toEqual([]);
+    },
+  );
 
   test.each([
     [
@@ -137,21 +176,14 @@ describe('POST /compute/{operation}', () => {
     expect(queue.sent).toEqual([]);
   });
 
-  test('answers 404 listing the operations to an unknown operation', async () => {
-    const res = await submit('pivot', { input: 'in/sales.csv', columns: ['amount'] });
-    expect(res.status).toBe(404);
-    expect(res.body.error.details.allowed).toEqual(['group_by', 'non_null', 'stats']);
-  });
-
   test('answers 413 to a body over 64 KiB and 400 to malformed JSON', async () => {
     const big = await submit('stats', { input: 'in/sales.csv', columns: ['x'.repeat(70_000)] });
     expect(big.status).toBe(413);
     const event = apiEvent('POST /compute/stats', {
       headers: { authorization: `Bearer ${await tokenFor()}` },
       rawBody: '{"input": ',
-      pathParameters: { operation: 'stats' },
     });
-    const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+    const res = await makeComputeHandlers(() => deps, 0).stats(event, lambdaContext());
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body!).error.code).toBe('invalid_request');
   });

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeHandler } from '../../functions/compute.js';
+import { makeHandlers as makeComputeHandlers } from '../../functions/compute.js';
 import { makeHandlers } from '../../functions/jobs.js';
 import { makeWorker } from '../../functions/worker.js';
 import { ConflictError } from '../../lib/errors.js';
@@ -29,9 +29,8 @@ async function submit(body: unknown, headers: Record<string, string> = {}) {
   const event = apiEvent('POST /compute/stats', {
     headers: { authorization: `Bearer ${await tokenFor()}`, ...headers },
     body,
-    pathParameters: { operation: 'stats' },
   });
-  const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+  const res = await makeComputeHandlers(() => deps, 0).stats(event, lambdaContext());
   return { status: res.statusCode!, headers: res.headers ?? {}, body: JSON.parse(res.body!) };
 }
 
@@ -278,9 +277,10 @@ describe('cancel', () => {
     const event = apiEvent('POST /compute/group_by', {
       headers: { authorization: `Bearer ${await tokenFor()}` },
       body: { input: 'in/long.parquet', columns: ['k'], aggregations: { v: ['median', 'nunique', 'std'] } },
-      pathParameters: { operation: 'group_by' },
     });
-    const submitted = JSON.parse((await makeHandler(() => deps, 0)(event, lambdaContext())).body!) as Job;
+    const submitted = JSON.parse(
+      (await makeComputeHandlers(() => deps, 0).group_by(event, lambdaContext())).body!,
+    ) as Job;
     const started = Date.now();
     const worker = runWorker(submitted.job_id);
     while ((await deps.store.get(submitted.job_id)).status !== 'running')

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeHandler } from '../../functions/compute.js';
+import { makeHandlers } from '../../functions/compute.js';
 import { makeWorker } from '../../functions/worker.js';
 import { runCompute } from '../../lib/engine/index.js';
 import { StorageError } from '../../lib/errors.js';
+import type { Operation } from '../../lib/compute-request.js';
 import type { Job } from '../../lib/jobs/job.js';
 import { JobStore } from '../../lib/jobs/job-store.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
@@ -23,14 +24,13 @@ beforeEach(async () => {
 afterEach(() => cleanup());
 
 async function queueJob(body: Record<string, unknown>): Promise<string> {
-  const event = apiEvent('POST /compute/x', {
+  const operation = (body.op ?? 'stats') as Operation;
+  delete body.op;
+  const event = apiEvent(`POST /compute/${operation}`, {
     headers: { authorization: `Bearer ${await tokenFor()}` },
     body,
-    pathParameters: { operation: String(body.op ?? 'stats') },
   });
-  delete body.op;
-  event.body = JSON.stringify(body);
-  const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+  const res = await makeHandlers(() => deps, 0)[operation](event, lambdaContext());
   expect(res.statusCode).toBe(202);
   return JSON.parse(res.body!).job_id;
 }

@@ -156,7 +156,7 @@ export const JOB_KEYS = [
   'submitted_by',
 ] as const;
 
-/** Fields of the 202 body of `POST /compute/{operation}`. */
+/** Fields of the 202 body of `POST /compute/<operation>`. */
 export const ACCEPTED_KEYS = [
   'input',
   'job_id',
