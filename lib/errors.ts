@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'not_found',
   'conflict',
   'payload_too_large',
+  'unsupported_media_type',
   'too_many_requests',
   'queue_unavailable',
   'internal_error',
@@ -241,6 +242,18 @@ export class PayloadTooLargeError extends AppError {
   /** @param limit - the limit in bytes */
   constructor(limit: number) {
     super('payload_too_large', `request body over ${limit} bytes`, { limit });
+  }
+}
+
+/** A request body in a media type other than JSON. */
+export class UnsupportedMediaTypeError extends AppError {
+  /** @param contentType - the `Content-Type` the client sent (its media type only, at most 100 characters) */
+  constructor(contentType: string) {
+    super(
+      'unsupported_media_type',
+      `request bodies must be application/json; got ${JSON.stringify(contentType.slice(0, 100))}`,
+      { accepted: ['application/json'] },
+    );
   }
 }
 

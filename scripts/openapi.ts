@@ -229,11 +229,16 @@ for (const op of OPERATIONS) {
         ...json(Accepted, 'queued'),
         headers: { Location: { description: '`/jobs/<id>`', schema: { type: 'string' } } },
       },
-      400: error('invalid_request (listing every issue and the allowed fields) or invalid_path'),
+      400: error(
+        'invalid_request (listing every issue and the allowed fields; "the body must be a JSON object" for a body ' +
+          'that is not one) or invalid_path',
+      ),
       404: error('input_not_found'),
       409: error('output_exists'),
       413: error('payload_too_large (over 64 KiB)'),
-      415: error('unsupported_format'),
+      415: error(
+        'unsupported_format (the input), or unsupported_media_type (a body sent as another type than application/json)',
+      ),
       422: error(
         'unknown_column (CSV, TSV, Parquet, from at most the first MiB of the file: a longer header or footer is ' +
           'checked by the worker), or parse_error when the header is unreadable; `details.available` lists the first ' +
@@ -262,6 +267,7 @@ registry.registerPath({
   responses: {
     200: json(Job, 'the job'),
     404: error("not_found (unknown id, or another user's job)"),
+    503: error('storage_error: the job document is unreadable (truncated, corrupt) or the storage failed'),
     ...authHeaders,
   },
 });
@@ -280,6 +286,7 @@ registry.registerPath({
     200: json(Job, 'cancelled'),
     404: error('not_found'),
     409: error('conflict: the job already ended'),
+    503: error('storage_error: the job document is unreadable (truncated, corrupt) or the storage failed'),
     ...authHeaders,
   },
 });

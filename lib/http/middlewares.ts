@@ -10,7 +10,7 @@ import jsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { extractToken, type Principal } from '../auth/token.js';
 import type { TokenVerifier } from '../auth/verifier.js';
-import { AppError, InvalidRequestError, PayloadTooLargeError } from '../errors.js';
+import { AppError, InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { errorResponse } from './status.js';
 
@@ -34,33 +34,57 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function bodyLimit(limit = MAX_BODY_BYTES): Middleware {
   return {
     before: (request) => {
-      const { body, isBase64Encoded } = request.event;
-      if (body === undefined || body === null) return;
+      const { body, isBase64Encoded } = request.event as { body: unknown; isBase64Encoded: boolean };
+      // Only text can be large: serverless-offline hands a JSON scalar body (`false`, `0`) over parsed.
+      if (typeof body !== 'string') return;
       const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
       if (bytes > limit) throw new PayloadTooLargeError(limit);
     },
   };
 }
 
+/** True when a `Content-Type` names JSON: `application/json` or an `application/…+json` type, any parameters. */
+export function isJsonMediaType(contentType: string): boolean {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type);
+}
+
+/** The message of a body that is JSON but not an object (a string, a number, `null`, an array…). */
+const NOT_AN_OBJECT = 'the body must be a JSON object';
+
 /**
  * Parses a JSON body with Middy's official parser, when there is a body:
- * GET and DELETE requests usually have none. Malformed JSON, or a body that
- * is not a JSON object, is a 400 `invalid_request`.
+ * GET and DELETE requests usually have none. A body sent as another media
+ * type is a 415 `unsupported_media_type` (a body without `Content-Type` is
+ * read as JSON); malformed JSON, or a body that is not a JSON object, is a
+ * 400 `invalid_request`.
  */
 export function jsonBody(): Middleware {
   const parser = jsonBodyParser({ disableContentTypeCheck: true });
   return {
     before: async (request) => {
-      const body = request.event.body;
-      if (body === undefined || body === null || body === '') return;
-      try {
-        await parser.before?.(request);
-      } catch {
-        throw new InvalidRequestError('the body is not valid JSON');
+      const raw: unknown = request.event.body;
+      if (raw === undefined || raw === null || raw === '') return;
+      const type = request.event.headers?.['content-type'];
+      if (type !== undefined && !isJsonMediaType(type)) {
+        throw new UnsupportedMediaTypeError(type.split(';')[0]!.trim());
+      }
+      // serverless-offline parses a JSON body itself and hands `false` and numbers over as values;
+      // AWS always passes text. A value is what the parser would have made of the text.
+      if (typeof raw === 'string') {
+        try {
+          await parser.before?.(request);
+        } catch {
+          // serverless-offline also strips a JSON string body of its quotes (`"x"` arrives as `x`):
+          // text that does not open an object cannot be one, whichever way it arrived.
+          throw new InvalidRequestError(
+            raw.trimStart().startsWith('{') ? 'the body is not valid JSON' : NOT_AN_OBJECT,
+          );
+        }
       }
       const parsed: unknown = request.event.body;
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new InvalidRequestError('the body must be a JSON object');
+        throw new InvalidRequestError(NOT_AN_OBJECT);
       }
     },
   };

@@ -17,6 +17,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_format: 415,
+  unsupported_media_type: 415,
   parse_error: 422,
   unknown_column: 422,
   non_numeric_column: 422,

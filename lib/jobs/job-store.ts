@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { InputNotFoundError, NotFoundError, OutputExistsError } from '../errors.js';
+import { InputNotFoundError, NotFoundError, OutputExistsError, StorageError } from '../errors.js';
 import { FileLocks } from '../storage/file-lock.js';
 import { StateFiles } from '../storage/state-files.js';
 import type { Storage } from '../storage/storage.js';
@@ -80,15 +80,28 @@ export class JobStore {
    * Reads a job.
    *
    * @throws `NotFoundError` when there is no such job
+   * @throws `StorageError` when its document is unreadable (truncated, corrupt): the storage's fault, not
+   *   the client's, and not an internal error either
    */
   async get(id: string): Promise<Job> {
     if (!isJobId(id)) throw new NotFoundError(`no job ${JSON.stringify(id.slice(0, 64))}`);
+    let text: string;
     try {
-      return JSON.parse(await this.#state.read(this.#path(id))) as Job;
+      text = await this.#state.read(this.#path(id));
     } catch (err) {
       if (err instanceof InputNotFoundError) throw new NotFoundError(`no job ${id}`);
       throw err;
     }
+    let job: unknown;
+    try {
+      job = JSON.parse(text);
+    } catch {
+      job = undefined;
+    }
+    if (typeof job !== 'object' || job === null || (job as Partial<Job>).job_id !== id) {
+      throw new StorageError(`the document of job ${id} is unreadable (truncated or corrupt)`);
+    }
+    return job as Job;
   }
 
   /** Removes a job that was never queued (its enqueue failed), with its index and active entries. */

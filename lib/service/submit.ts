@@ -121,6 +121,10 @@ export async function submitJob(
   body: unknown,
   idempotencyKey?: string,
 ): Promise<Submission> {
+  // A JSON `null` arrives from serverless-offline as no body at all: both are refused alike.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidRequestError('the body must be a JSON object');
+  }
   const params = parseParams(operation, body);
   const key = checkIdempotencyKey(idempotencyKey);
   if (key) {

@@ -56,6 +56,27 @@ describe('request bodies', () => {
     expectError(await compute('stats', '{"input": "e2e/sales.csv",'), 400, 'invalid_request');
   });
 
+  test.each([['false'], ['true'], ['0'], ['"x"'], ['null']])(
+    'answers 400 "the body must be a JSON object" to the body %s',
+    async (body) => {
+      const res = await compute('stats', body);
+      expectError(res, 400, 'invalid_request');
+      expect((res.body as { error: { message: string } }).error.message).toBe(
+        'the body must be a JSON object',
+      );
+    },
+  );
+
+  test.each([['text/plain'], ['application/x-www-form-urlencoded']])(
+    'answers 415 unsupported_media_type to a body sent as %s',
+    async (type) => {
+      const res = await compute('stats', '{"input":"e2e/sales.csv","columns":["amount"]}', {
+        'content-type': type,
+      });
+      expectError(res, 415, 'unsupported_media_type');
+    },
+  );
+
   test('answers 413 to a body over 64 KiB', async () => {
     const res = await compute('stats', {
       input: 'e2e/sales.csv',

@@ -176,6 +176,15 @@ describe('POST /compute/<operation>', () => {
     expect(queue.sent).toEqual([]);
   });
 
+  test('answers 400 "the body must be a JSON object" to a request without a body', async () => {
+    const event = apiEvent('POST /compute/stats', {
+      headers: { authorization: `Bearer ${await tokenFor()}` },
+    });
+    const res = await makeComputeHandlers(() => deps, 0).stats(event, lambdaContext());
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body!).error.message).toBe('the body must be a JSON object');
+  });
+
   test('answers 413 to a body over 64 KiB and 400 to malformed JSON', async () => {
     const big = await submit('stats', { input: 'in/sales.csv', columns: ['x'.repeat(70_000)] });
     expect(big.status).toBe(413);

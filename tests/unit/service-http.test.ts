@@ -53,6 +53,7 @@ describe('error responses', () => {
       conflict: 409,
       payload_too_large: 413,
       unsupported_format: 415,
+      unsupported_media_type: 415,
       parse_error: 422,
       unknown_column: 422,
       non_numeric_column: 422,
@@ -146,6 +147,62 @@ describe('request bodies', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
     }
+  });
+
+  test.each([
+    ['the JSON string "x"', '"x"'],
+    ['the JSON null', 'null'],
+    ['a number', '0'],
+    ["serverless-offline's unquoted string x", 'x'],
+  ])('answer 400 "the body must be a JSON object" to %s', async (_what, rawBody) => {
+    const res = await call(echo, { rawBody });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ code: 'invalid_request', message: 'the body must be a JSON object' });
+  });
+
+  test.each([
+    ['false', false],
+    ['0', 0],
+  ])(
+    'answer 400, not 500, to the body %s handed over already parsed, as serverless-offline does',
+    async (_what, value) => {
+      const event = apiEvent('POST /x', { headers: { authorization: `Bearer ${await tokenFor()}` } });
+      (event as unknown as { body: unknown }).body = value;
+      const res = await withHttp(echo, () => deps, 0)(event, lambdaContext());
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(res.body!).error.message).toBe('the body must be a JSON object');
+    },
+  );
+
+  test('answer 400 "not valid JSON" to a broken object', async () => {
+    const res = await call(echo, { rawBody: '{"a": ' });
+    expect(res.body.error).toEqual({ code: 'invalid_request', message: 'the body is not valid JSON' });
+  });
+
+  test.each([['text/plain'], ['application/x-www-form-urlencoded'], ['multipart/form-data; boundary=x']])(
+    'sent as %s are refused with 415 unsupported_media_type, before anything else',
+    async (type) => {
+      const res = await call(echo, { rawBody: '{"a":1}', headers: { 'content-type': type } }, 'not-a-token');
+      expect(res.status).toBe(415);
+      expect(res.body.error).toMatchObject({
+        code: 'unsupported_media_type',
+        details: { accepted: ['application/json'] },
+      });
+      expect(res.body.error.message).toContain(type.split(';')[0]);
+    },
+  );
+
+  test.each([['application/json; charset=utf-8'], ['Application/JSON'], ['application/merge-patch+json']])(
+    'sent as %s are read as JSON',
+    async (type) => {
+      const res = await call(echo, { rawBody: '{"a":1}', headers: { 'content-type': type } });
+      expect(res).toMatchObject({ status: 200, body: { body: { a: 1 } } });
+    },
+  );
+
+  test('without a body need no Content-Type check: a GET with text/plain passes', async () => {
+    const res = await call(echo, { headers: { 'content-type': 'text/plain' } });
+    expect(res.status).toBe(200);
   });
 
   test('over 64 KiB are refused with 413 before parsing, base64-encoded ones too', async () => {

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeHandlers as makeComputeHandlers } from '../../functions/compute.js';
 import { makeHandlers } from '../../functions/jobs.js';
@@ -309,5 +309,32 @@ describe('cancel', () => {
 
   test('answers 404 to an id that is not a job id', async () => {
     expect((await cancel('..%2F..%2Fetc')).status).toBe(404);
+  });
+});
+
+describe('a broken job document', () => {
+  test.each([
+    ['truncated', (text: string) => text.slice(0, text.length / 2)],
+    ['empty', () => ''],
+    ['not a job', () => 'null'],
+  ])('(%s) is answered 503 storage_error, not 500, and the listing skips it', async (_what, breakIt) => {
+    const id = (await submit(STATS)).body.job_id as string;
+    const file = path.join(deps.storage.root, '.jobs', `${id}.json`);
+    await writeFile(file, breakIt(await readFile(file, 'utf8')));
+    const event = apiEvent('GET /jobs/{id}', {
+      headers: { authorization: `Bearer ${await tokenFor()}` },
+      pathParameters: { id },
+    });
+    const res = await makeHandlers(() => deps, 0).getJob(event, lambdaContext());
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(res.body!).error).toEqual({
+      code: 'storage_error',
+      message: `the document of job ${id} is unreadable (truncated or corrupt)`,
+    });
+    const list = await makeHandlers(() => deps, 0).listJobs(
+      apiEvent('GET /jobs', { headers: { authorization: `Bearer ${await tokenFor()}` } }),
+      lambdaContext(),
+    );
+    expect(JSON.parse(list.body!).jobs).toEqual([]);
   });
 });
