@@ -4,7 +4,7 @@
  */
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeHandler } from '../../functions/compute.js';
+import { makeHandlers as makeComputeHandlers } from '../../functions/compute.js';
 import { makeHandlers } from '../../functions/jobs.js';
 import { makeWorker } from '../../functions/worker.js';
 import { userKey } from '../../lib/jobs/job-store.js';
@@ -33,9 +33,8 @@ async function submit(sub: string, body: unknown = STATS) {
   const event = apiEvent('POST /compute/stats', {
     headers: { authorization: `Bearer ${await tokenFor(sub)}` },
     body,
-    pathParameters: { operation: 'stats' },
   });
-  const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+  const res = await makeComputeHandlers(() => deps, 0).stats(event, lambdaContext());
   return { status: res.statusCode!, headers: res.headers ?? {}, body: JSON.parse(res.body!) };
 }
 
