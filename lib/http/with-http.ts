@@ -7,7 +7,9 @@
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { lambdaContextLogs } from '../log/lambda-context.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { accessLog, authenticate, bodyLimit, errorHandler, jsonBody, type ApiEvent } from './middlewares.js';
 
@@ -21,9 +23,12 @@ export type HttpLambda = (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
- * Wraps `handler` in the middlewares, in order: access log, header
+ * Wraps `handler` in the middlewares, in order: Powertools' Lambda context
+ * in the logs (request id, cold start, function name on every line), access
+ * log, security headers on every answer (errors included), header
  * normaliser, body limit, JSON body parser, authentication, and the error
- * handler last (its `onError` runs first).
+ * handler last (its `onError` runs first, so the headers are added to the
+ * error it renders).
  *
  * @param handler - the route's logic
  * @param getDeps - the dependencies (the process-wide ones in production; tests pass their own)
@@ -39,7 +44,9 @@ export function withHttp(
   timeoutEarlyInMillis = 5,
 ): HttpLambda {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>({ timeoutEarlyInMillis })
+    .use(lambdaContextLogs(() => getDeps().logger))
     .use(accessLog(() => getDeps().logger))
+    .use(httpSecurityHeaders())
     .use(httpHeaderNormalizer())
     .use(bodyLimit())
     .use(jsonBody())
