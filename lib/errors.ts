@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'conflict',
   'payload_too_large',
   'unsupported_media_type',
+  'idempotency_key_reused',
   'too_many_requests',
   'queue_unavailable',
   'internal_error',
@@ -242,6 +243,18 @@ export class PayloadTooLargeError extends AppError {
   /** @param limit - the limit in bytes */
   constructor(limit: number) {
     super('payload_too_large', `request body over ${limit} bytes`, { limit });
+  }
+}
+
+/** An idempotency key sent again with another request than the one that first used it. */
+export class IdempotencyKeyReusedError extends AppError {
+  /** @param jobId - the job the key belongs to */
+  constructor(jobId: string) {
+    super(
+      'idempotency_key_reused',
+      `this Idempotency-Key was used for another request (job ${jobId}); use a new key for a new request`,
+      { job_id: jobId },
+    );
   }
 }
 

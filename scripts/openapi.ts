@@ -77,7 +77,9 @@ const Accepted = registry.register(
   z
     .object({
       job_id: z.string(),
-      status: z.literal('queued'),
+      status: z
+        .enum(JOB_STATUSES)
+        .describe('`queued`; in a replay (`Idempotent-Replayed: true`) the job’s current status'),
       operation: z.enum(['group_by', 'non_null', 'stats']),
       input: z.string(),
       output: z.string(),
@@ -207,27 +209,44 @@ for (const op of OPERATIONS) {
         Prefer: z.string().optional().openapi({
           description: 'RFC 7240 `wait=N` (N ≤ 25 s): answer 200 with the finished job if it ends in time',
         }),
-        'Idempotency-Key': z.string().regex(IDEMPOTENCY_KEY_PATTERN).optional().openapi({
-          description:
-            '1 to 255 printable ASCII characters; the same key from the same user within 24 h returns the same job (200)',
-        }),
+        'Idempotency-Key': z
+          .string()
+          .regex(IDEMPOTENCY_KEY_PATTERN)
+          .optional()
+          .openapi({
+            description:
+              '1 to 255 printable ASCII characters, kept 24 h per user with the SHA-256 of the request (operation and ' +
+              'canonical body). The same key with the same request is a replay: the first answer again (its status, ' +
+              '`Location`, `Preference-Applied`) with the job as it is now and `Idempotent-Replayed: true`; with ' +
+              'another request, 422 `idempotency_key_reused`.',
+          }),
       }),
       body: { required: true, content: { 'application/json': { schema: body, examples: EXAMPLES[op] } } },
     },
     responses: {
       200: {
-        ...json(Job, 'the finished job (`Prefer: wait`), or the job of a repeated `Idempotency-Key`'),
+        ...json(Job, 'the finished job (`Prefer: wait`), or its replay'),
         headers: {
-          Location: { description: '`/jobs/<id>` (with `Prefer: wait`)', schema: { type: 'string' } },
+          Location: { description: '`/jobs/<id>`', schema: { type: 'string' } },
           'Preference-Applied': {
             description: '`wait=N` when the answer waited for the job',
             schema: { type: 'string' },
           },
+          'Idempotent-Replayed': {
+            description: '`true` when this answers a replayed `Idempotency-Key`',
+            schema: { type: 'string', enum: ['true'] },
+          },
         },
       },
       202: {
-        ...json(Accepted, 'queued'),
-        headers: { Location: { description: '`/jobs/<id>`', schema: { type: 'string' } } },
+        ...json(Accepted, 'queued, or the replay of a queued answer (with the job’s current status)'),
+        headers: {
+          Location: { description: '`/jobs/<id>`', schema: { type: 'string' } },
+          'Idempotent-Replayed': {
+            description: '`true` when this answers a replayed `Idempotency-Key`',
+            schema: { type: 'string', enum: ['true'] },
+          },
+        },
       },
       400: error(
         'invalid_request (listing every issue and the allowed fields; "the body must be a JSON object" for a body ' +
@@ -241,8 +260,9 @@ for (const op of OPERATIONS) {
       ),
       422: error(
         'unknown_column (CSV, TSV, Parquet, from at most the first MiB of the file: a longer header or footer is ' +
-          'checked by the worker), or parse_error when the header is unreadable; `details.available` lists the first ' +
-          '100 columns and `details.available_count` counts them when there are more',
+          'checked by the worker), parse_error when the header is unreadable, or idempotency_key_reused (the ' +
+          'Idempotency-Key came with another request); `details.available` lists the first 100 columns and ' +
+          '`details.available_count` counts them when there are more',
       ),
       429: {
         ...error(

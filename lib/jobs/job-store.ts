@@ -24,6 +24,30 @@ export interface JobPage {
   readonly next_cursor: string | null;
 }
 
+/** How the first request of an idempotency key was answered (202 unless `Prefer: wait` gave the finished job). */
+export interface IdempotentAnswer {
+  readonly status: 200 | 202;
+  /** The `Preference-Applied` of that answer, if any. */
+  readonly preference_applied?: string;
+}
+
+/** An idempotency key's entry (`.jobs/idem/<hash>.json`). */
+interface IdempotencyEntry {
+  readonly job_id: string;
+  /** When the key was claimed, in ms since the epoch. */
+  readonly at: number;
+  /** SHA-256 of the request that claimed it (operation and canonical body); absent in entries of older versions. */
+  readonly fingerprint?: string;
+  readonly answer?: IdempotentAnswer;
+}
+
+/** The job an idempotency key points at, with what {@link JobStore.findByIdempotencyKey} knows of its request. */
+export interface IdempotentJob {
+  readonly job: Job;
+  readonly fingerprint: string | undefined;
+  readonly answer: IdempotentAnswer | undefined;
+}
+
 /** Filters of {@link JobStore.list}. */
 export interface ListOptions {
   readonly status?: JobStatus;
@@ -206,19 +230,47 @@ export class JobStore {
     return `.jobs/idem/${createHash('sha256').update(`${sub}\u0000${key}`).digest('hex')}.json`;
   }
 
-  /** The job created earlier with this idempotency key by this user, within 24 hours. */
-  async findByIdempotencyKey(sub: string, key: string): Promise<Job | undefined> {
+  /** The entry of a live idempotency key, or undefined (none, or older than 24 hours). */
+  async #idemEntry(sub: string, key: string): Promise<IdempotencyEntry | undefined> {
     try {
-      const entry = JSON.parse(await this.#state.read(this.#idemPath(sub, key))) as {
-        job_id: string;
-        at: number;
-      };
-      if (Date.now() - entry.at > IDEMPOTENCY_TTL_MS) return undefined;
-      return await this.get(entry.job_id);
+      const entry = JSON.parse(await this.#state.read(this.#idemPath(sub, key))) as IdempotencyEntry;
+      return Date.now() - entry.at > IDEMPOTENCY_TTL_MS ? undefined : entry;
     } catch (err) {
-      if (err instanceof InputNotFoundError || err instanceof NotFoundError) return undefined;
+      if (err instanceof InputNotFoundError) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * The job created earlier with this idempotency key by this user, within 24 hours, with the
+   * fingerprint of the request that created it and the answer it got.
+   */
+  async findByIdempotencyKey(sub: string, key: string): Promise<IdempotentJob | undefined> {
+    const entry = await this.#idemEntry(sub, key);
+    if (entry === undefined) return undefined;
+    try {
+      return { job: await this.get(entry.job_id), fingerprint: entry.fingerprint, answer: entry.answer };
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Records the answer the first request of a key got (a 200 of `Prefer: wait`), so replays answer alike.
+   * An entry that another job took over in between is left alone.
+   */
+  async recordIdempotentAnswer(
+    sub: string,
+    key: string,
+    jobId: string,
+    answer: IdempotentAnswer,
+  ): Promise<void> {
+    const entry = await this.#idemEntry(sub, key);
+    if (entry?.job_id !== jobId) return;
+    await this.#state.write(this.#idemPath(sub, key), JSON.stringify({ ...entry, answer }), {
+      overwrite: true,
+    });
   }
 
   /** Forgets an idempotency key (its job could not be queued). */
@@ -232,9 +284,9 @@ export class JobStore {
    *
    * @returns the id of the job that owns the key
    */
-  async claimIdempotencyKey(sub: string, key: string, jobId: string): Promise<string> {
+  async claimIdempotencyKey(sub: string, key: string, jobId: string, fingerprint: string): Promise<string> {
     const path = this.#idemPath(sub, key);
-    const entry = JSON.stringify({ job_id: jobId, at: Date.now() });
+    const entry = JSON.stringify({ job_id: jobId, at: Date.now(), fingerprint } satisfies IdempotencyEntry);
     try {
       await this.#state.write(path, entry);
       return jobId;

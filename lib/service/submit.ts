@@ -15,20 +15,24 @@ import {
 import { assertColumnsExist, defaultOutputFormat, inspectInput, outputExtension } from '../engine/index.js';
 import {
   ConflictError,
+  IdempotencyKeyReusedError,
   InvalidRequestError,
-  NotFoundError,
   OutputExistsError,
   TooManyRequestsError,
 } from '../errors.js';
 import type { Principal } from '../auth/token.js';
+import type { IdempotentAnswer, IdempotentJob } from '../jobs/job-store.js';
 import { newJobId, type Job } from '../jobs/job.js';
 import type { ServiceDeps } from './deps.js';
+import { requestFingerprint } from './fingerprint.js';
 
 /** The outcome of a submission. */
 export interface Submission {
   readonly job: Job;
-  /** False when an idempotency key returned an earlier job. */
+  /** False when an idempotency key returned an earlier job (a replay). */
   readonly created: boolean;
+  /** A replay's first answer, when it was not the 202 (a 200 of `Prefer: wait`). */
+  readonly answer?: IdempotentAnswer | undefined;
 }
 
 /** Seconds a client is asked to wait when the queue, or its own share of it, is full. */
@@ -89,19 +93,30 @@ async function claimKey(
   sub: string,
   key: string,
   jobId: string,
-): Promise<Job | undefined> {
+  fingerprint: string,
+): Promise<IdempotentJob | undefined> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const owner = await deps.store.claimIdempotencyKey(sub, key, jobId);
+    const owner = await deps.store.claimIdempotencyKey(sub, key, jobId, fingerprint);
     if (owner === jobId) return undefined;
-    try {
-      return await deps.store.get(owner);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-      if (attempt >= 4) await deps.store.releaseIdempotencyKey(sub, key);
-      else await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
-    }
+    const earlier = await deps.store.findByIdempotencyKey(sub, key);
+    if (earlier) return earlier;
+    if (attempt >= 4) await deps.store.releaseIdempotencyKey(sub, key);
+    else await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
   }
   throw new ConflictError('another request with this Idempotency-Key is in progress; retry');
+}
+
+/**
+ * The answer to a replayed idempotency key: the job as it is now, and how the first request was answered.
+ *
+ * @throws `IdempotencyKeyReusedError` when the key first came with another request (an entry written before
+ *   fingerprints were kept is taken as the same request)
+ */
+function replay(earlier: IdempotentJob, fingerprint: string): Submission {
+  if (earlier.fingerprint !== undefined && earlier.fingerprint !== fingerprint) {
+    throw new IdempotencyKeyReusedError(earlier.job.job_id);
+  }
+  return { job: earlier.job, created: false, answer: earlier.answer };
 }
 
 /**
@@ -110,6 +125,7 @@ async function claimKey(
  * @param operation - the operation of the route (each route validates its own operation's schema)
  * @throws `InvalidRequestError`, `InvalidPathError`, `InputNotFoundError`,
  *   `UnsupportedFormatError`, `OutputExistsError`, `UnknownColumnError` (CSV, TSV, Parquet)
+ * @throws `IdempotencyKeyReusedError` when `idempotencyKey` came with another request before
  * @throws `TooManyRequestsError` above `MAX_QUEUED_JOBS` waiting jobs, or when the caller already
  *   has `MAX_QUEUED_JOBS_PER_USER` jobs queued or running
  * @throws `QueueUnavailableError` when nothing could be queued
@@ -127,9 +143,10 @@ export async function submitJob(
   }
   const params = parseParams(operation, body);
   const key = checkIdempotencyKey(idempotencyKey);
-  if (key) {
-    const earlier = await deps.store.findByIdempotencyKey(principal.sub, key);
-    if (earlier) return { job: earlier, created: false };
+  const idem = key === undefined ? undefined : { key, fingerprint: requestFingerprint(operation, body) };
+  if (idem) {
+    const earlier = await deps.store.findByIdempotencyKey(principal.sub, idem.key);
+    if (earlier) return replay(earlier, idem.fingerprint);
   }
   if ((await deps.backlog.estimate()) >= deps.config.maxQueuedJobs) {
     throw new TooManyRequestsError('too many jobs are waiting; retry later', RETRY_AFTER_SECONDS);
@@ -146,7 +163,7 @@ export async function submitJob(
     );
   }
   try {
-    return await createJob(deps, principal, operation, params, jobId, key);
+    return await createJob(deps, principal, operation, params, jobId, idem);
   } catch (err) {
     // Nothing of this job is queued: its reservation goes (discard has already released it if it ran).
     // If the storage refuses even that, the original error matters more; the entry is pruned later.
@@ -162,8 +179,9 @@ async function createJob(
   operation: Operation,
   params: ComputeParams,
   jobId: string,
-  key: string | undefined,
+  idem: { readonly key: string; readonly fingerprint: string } | undefined,
 ): Promise<Submission> {
+  const key = idem?.key;
   // With STORAGE_SCOPE=user, the caller's paths are relative to their own folder.
   const storage = deps.storage.forUser(principal.sub);
   const info = await inspectInput(storage, params.input, params.format, params.options);
@@ -205,11 +223,11 @@ async function createJob(
   // The document exists before the key points at it, so a concurrent request that finds the key
   // always finds its job; the loser of a race drops its own document, which was never queued.
   await deps.store.create(job);
-  if (key) {
-    const earlier = await claimKey(deps, principal.sub, key, jobId);
+  if (idem) {
+    const earlier = await claimKey(deps, principal.sub, idem.key, jobId, idem.fingerprint);
     if (earlier) {
       await deps.store.discard(job);
-      return { job: earlier, created: false };
+      return replay(earlier, idem.fingerprint);
     }
   }
   try {

@@ -36,7 +36,7 @@ describe('Prefer: wait', () => {
 });
 
 describe('Idempotency-Key', () => {
-  test('returns the same job with 200 when the same user repeats a key, and a new one for another user', async () => {
+  test('answers a repeat of the same user as the first time, marked replayed; another user gets a new job', async () => {
     const key = randomUUID();
     const alice = await makeToken(env.secret, { sub: 'idem-alice' });
     const bob = await makeToken(env.secret, { sub: 'idem-bob' });
@@ -44,8 +44,16 @@ describe('Idempotency-Key', () => {
     const first = await call(env.url, 'POST', '/compute/stats', { token: alice, body: STATS, headers });
     expect(first.status).toBe(202);
     const again = await call(env.url, 'POST', '/compute/stats', { token: alice, body: STATS, headers });
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(202);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect((again.body as Job).job_id).toBe((first.body as Job).job_id);
+    const reused = await call(env.url, 'POST', '/compute/stats', {
+      token: alice,
+      body: { ...STATS, output_format: 'json' },
+      headers,
+    });
+    expectError(reused, 422, 'idempotency_key_reused');
     const other = await call(env.url, 'POST', '/compute/stats', { token: bob, body: STATS, headers });
     expect(other.status).toBe(202);
     expect((other.body as Job).job_id).not.toBe((first.body as Job).job_id);

@@ -2,7 +2,10 @@ import { makeHandlers as makeComputeHandlers } from '../../functions/compute.js'
 import type { Operation } from '../../lib/compute-request.js';
 import { makeHandlers } from '../../functions/jobs.js';
 import { jest } from '@jest/globals';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createLogger } from '../../lib/log/logger.js';
+import { requestFingerprint } from '../../lib/service/fingerprint.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
 import { apiEvent, lambdaContext } from './factories/api-event.js';
 import type { MemoryQueue } from './factories/service.js';
@@ -213,15 +216,64 @@ describe('POST /compute/<operation>', () => {
     expect((await jobRoute('listJobs', 'alice')).body.jobs).toEqual([]);
   });
 
-  test('returns the same job with 200 for a repeated Idempotency-Key of the same user only', async () => {
+  test('answers a repeated Idempotency-Key of the same user only as the first time, marked replayed', async () => {
     const body = { input: 'in/sales.csv', columns: ['amount'] };
     const first = await submit('stats', body, { 'idempotency-key': 'k-1' });
-    const again = await submit('stats', body, { 'idempotency-key': 'k-1' });
+    const again = await submit(
+      'stats',
+      { columns: ['amount'], input: 'in/sales.csv' },
+      { 'idempotency-key': 'k-1' },
+    );
     const other = await submit('stats', body, { 'idempotency-key': 'k-1' }, 'bob');
-    expect(again.status).toBe(200);
-    expect(again.body.job_id).toBe(first.body.job_id);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(again).toMatchObject({ status: 202, body: first.body });
+    expect(again.headers).toMatchObject({ location: first.headers.location, 'idempotent-replayed': 'true' });
     expect(other.status).toBe(202);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
     expect(queue.sent).toHaveLength(2);
+  });
+
+  test("a replay shows the job's current state", async () => {
+    const body = { input: 'in/sales.csv', columns: ['amount'] };
+    const first = await submit('stats', body, { 'idempotency-key': 'k-now' });
+    await deps.store.update(first.body.job_id, (job) => {
+      job.status = 'cancelled';
+    });
+    const again = await submit('stats', body, { 'idempotency-key': 'k-now' });
+    expect(again).toMatchObject({ status: 202, body: { job_id: first.body.job_id, status: 'cancelled' } });
+  });
+
+  test.each([
+    ['another body', 'stats', { input: 'in/sales.csv', columns: ['region'] }],
+    ['another operation', 'non_null', { input: 'in/sales.csv', columns: ['amount'] }],
+  ] as const)(
+    'answers 422 idempotency_key_reused to the same key with %s',
+    async (_what, operation, body) => {
+      const first = await submit(
+        'stats',
+        { input: 'in/sales.csv', columns: ['amount'] },
+        { 'idempotency-key': 'k-2' },
+      );
+      const reused = await submit(operation, body, { 'idempotency-key': 'k-2' });
+      expect(reused.status).toBe(422);
+      expect(reused.body.error).toMatchObject({
+        code: 'idempotency_key_reused',
+        details: { job_id: first.body.job_id },
+      });
+      expect(queue.sent).toHaveLength(1);
+    },
+  );
+
+  test('keeps the fingerprint of the request with the key, not the body itself', async () => {
+    await submit('stats', { input: 'in/sales.csv', columns: ['amount'] }, { 'idempotency-key': 'k-3' });
+    const dir = path.join(deps.storage.root, '.jobs', 'idem');
+    const [name] = await readdir(dir);
+    const entry = JSON.parse(await readFile(path.join(dir, name!), 'utf8'));
+    expect(entry.fingerprint).toBe(
+      requestFingerprint('stats', { columns: ['amount'], input: 'in/sales.csv' }),
+    );
+    expect(entry.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(entry)).not.toContain('sales.csv');
   });
 
   test('logs the job with its user and operation, and never the token', async () => {

@@ -54,6 +54,7 @@ describe('error responses', () => {
       payload_too_large: 413,
       unsupported_format: 415,
       unsupported_media_type: 415,
+      idempotency_key_reused: 422,
       parse_error: 422,
       unknown_column: 422,
       non_numeric_column: 422,

@@ -178,7 +178,8 @@ describe('idempotency keys', () => {
     );
     const ids = new Set(answers.map((a) => a.body.job_id));
     expect(ids.size).toBe(1);
-    expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(202));
+    expect(answers.filter((a) => a.headers['idempotent-replayed'] === undefined)).toHaveLength(1);
     expect(queue.sent).toEqual([...ids]);
     const listed = await makeHandlers(() => deps, 0).listJobs(
       apiEvent('GET /jobs', { headers: { authorization: `Bearer ${await tokenFor()}` } }),
@@ -218,6 +219,25 @@ describe('idempotency keys', () => {
 });
 
 describe('Prefer: wait', () => {
+  test('with an Idempotency-Key: a replay answers 200 with Preference-Applied, as the first request was', async () => {
+    const headers = { prefer: 'wait=5', 'idempotency-key': 'waited' };
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async (queued) => {
+      await enqueue(queued);
+      setTimeout(() => void runWorker(queued), 50);
+    };
+    const answered = await submit(STATS, headers);
+    expect(answered.status).toBe(200);
+    const id = answered.body.job_id as string;
+    const again = await submit(STATS, headers);
+    expect(again).toMatchObject({ status: 200, body: { job_id: id, status: 'succeeded' } });
+    expect(again.headers).toMatchObject({
+      location: `/jobs/${id}`,
+      'preference-applied': 'wait=5',
+      'idempotent-replayed': 'true',
+    });
+  });
+
   test('reads wait=N from the header, capped, and ignores other preferences', () => {
     expect(preferredWait(undefined)).toBe(0);
     expect(preferredWait('respond-async')).toBe(0);
