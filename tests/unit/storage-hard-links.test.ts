@@ -6,7 +6,7 @@
 import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { makeHandler } from '../../functions/compute.js';
+import { makeHandlers } from '../../functions/compute.js';
 import type { ComputeRequest } from '../../lib/compute-request.js';
 import { loadConfig } from '../../lib/config.js';
 import { runCompute } from '../../lib/engine/index.js';
@@ -55,9 +55,8 @@ describe('an input with other hard links', () => {
     const event = apiEvent('POST /compute/non_null', {
       headers: { authorization: `Bearer ${await tokenFor()}` },
       body: { input: 'in/linked.csv', columns: ['a'] },
-      pathParameters: { operation: 'non_null' },
     });
-    const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+    const res = await makeHandlers(() => deps, 0).non_null(event, lambdaContext());
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body!)).toMatchObject({ error: { code: 'invalid_path' } });
     expect(queue.sent).toEqual([]);

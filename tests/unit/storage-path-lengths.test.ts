@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeHandler } from '../../functions/compute.js';
+import { makeHandlers } from '../../functions/compute.js';
 import { InputNotFoundError, InvalidPathError } from '../../lib/errors.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
 import {
@@ -25,9 +25,8 @@ async function submit(body: unknown) {
   const event = apiEvent('POST /compute/stats', {
     headers: { authorization: `Bearer ${await tokenFor()}` },
     body,
-    pathParameters: { operation: 'stats' },
   });
-  const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+  const res = await makeHandlers(() => deps, 0).stats(event, lambdaContext());
   return {
     status: res.statusCode!,
     body: JSON.parse(res.body!) as { error?: { code: string; message: string } },
