@@ -11,7 +11,7 @@ import { recoverJobs } from '../../lib/jobs/recover.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
 import { withInjectedCrash } from '../../lib/service/fault-injection.js';
 import type { Compute } from '../../lib/service/run-job.js';
-import { makeHandler } from '../../functions/compute.js';
+import { makeHandlers } from '../../functions/compute.js';
 import { apiEvent, lambdaContext } from './factories/api-event.js';
 import type { MemoryQueue } from './factories/service.js';
 import { testService, tokenFor } from './factories/service.js';
@@ -29,9 +29,8 @@ async function submit(sub = 'alice', columns = ['amount']): Promise<string> {
   const event = apiEvent('POST /compute/stats', {
     headers: { authorization: `Bearer ${await tokenFor(sub)}` },
     body: { input: 'in/sales.csv', columns },
-    pathParameters: { operation: 'stats' },
   });
-  const res = await makeHandler(() => deps, 0)(event, lambdaContext());
+  const res = await makeHandlers(() => deps, 0).stats(event, lambdaContext());
   expect(res.statusCode).toBe(202);
   return JSON.parse(res.body!).job_id;
 }
