@@ -54,10 +54,13 @@ function expectBounded(report: ProbeReport, boundKb: number, outcomes?: readonly
 
 const CASE_TIMEOUT = 180_000;
 
+// The widest accepted input costs DuckDB about 6 KB of plan per column whatever the row count: measured
+// +41 to +66 MB on this 2-core machine depending on load, so 64 MB failed now and then; 96 MB still
+// catches a per-column cost that grows (30,000 columns took 1.1 GB before MAX_COLUMNS).
 test(
-  `a CSV of ${MAX_COLUMNS.toLocaleString('en')} columns (MAX_COLUMNS) is computed within 64 MB more than the baseline`,
+  `a CSV of ${MAX_COLUMNS.toLocaleString('en')} columns (MAX_COLUMNS) is computed within 96 MB more than the baseline`,
   async () => {
-    expectBounded(await probe({ kind: 'wide-csv', columns: MAX_COLUMNS, rows: 20 }), 64 * MB, ['result']);
+    expectBounded(await probe({ kind: 'wide-csv', columns: MAX_COLUMNS, rows: 20 }), 96 * MB, ['result']);
   },
   CASE_TIMEOUT,
 );
