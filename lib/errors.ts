@@ -29,6 +29,9 @@ export const ERROR_CODES = [
   'cancelled',
   'resource_exhausted',
   'worker_crashed',
+  'job_not_finished',
+  'job_failed',
+  'result_too_large',
 ] as const;
 
 /** A stable error code, as found in `{"error":{"code"}}` bodies and failed jobs. */
@@ -307,5 +310,52 @@ export class ResourceExhaustedError extends AppError {
   /** @param message - which limit was reached (never a host path) */
   constructor(message: string) {
     super('resource_exhausted', message);
+  }
+}
+
+/** A job's result was asked for before the job succeeded (it is queued or running). */
+export class JobNotFinishedError extends AppError {
+  /**
+   * @param jobId - the job
+   * @param status - its current status
+   */
+  constructor(jobId: string, status: string) {
+    super('job_not_finished', `job ${jobId} is ${status}; its result exists once it succeeded`, {
+      job_id: jobId,
+      status,
+    });
+  }
+}
+
+/** A job's result was asked for, but the job ended without one (failed or cancelled). */
+export class JobFailedError extends AppError {
+  /**
+   * @param jobId - the job
+   * @param status - `failed` or `cancelled`
+   * @param error - the job's own error code and message, when it has one
+   */
+  constructor(jobId: string, status: string, error: { code: string; message: string } | null) {
+    super(
+      'job_failed',
+      `job ${jobId} is ${status} and has no result` + (error ? `: ${error.code}: ${error.message}` : ''),
+      { job_id: jobId, status, ...(error && { error_code: error.code }) },
+    );
+  }
+}
+
+/** A result too large for one response (Lambda's 6 MB): the client reads it from the storage. */
+export class ResultTooLargeError extends AppError {
+  /**
+   * @param path - the result's storage path, as the job shows it
+   * @param bytes - the response body's size once encoded
+   * @param limit - the largest body allowed
+   */
+  constructor(path: string, bytes: number, limit: number) {
+    super(
+      'result_too_large',
+      `the result is ${bytes} bytes once encoded, over the ${limit} bytes one response may carry; ` +
+        `read it from the storage at ${JSON.stringify(path)}`,
+      { path, bytes, limit },
+    );
   }
 }

@@ -292,6 +292,53 @@ registry.registerPath({
   },
 });
 
+const resultFile = (description: string) => ({
+  description,
+  content: {
+    'text/csv': { schema: z.string() },
+    'application/json': {
+      schema: z.array(z.record(z.string(), z.unknown())).openapi({ description: 'the rows the job wrote' }),
+    },
+    'application/x-ndjson': { schema: z.string() },
+    'application/xml': { schema: z.string() },
+    'application/vnd.apache.parquet': { schema: z.string().openapi({ format: 'binary' }) },
+  },
+});
+
+registry.registerPath({
+  method: 'get',
+  operationId: 'getJobResult',
+  path: '/jobs/{id}/result',
+  summary: "The result file of a succeeded job of the caller's",
+  description:
+    'The bytes of the result file, with the media type of its output format and an attachment ' +
+    '`Content-Disposition`. A result over 6 MB once encoded (Lambda’s response limit; parquet goes ' +
+    'base64-encoded through the gateway, 4 characters per 3 bytes) is 413: read it from the storage.',
+  security: [{ [bearer.name]: [] }],
+  request: { params: z.object({ id: jobId }) },
+  responses: {
+    200: {
+      ...resultFile('the result file, in the job’s output format'),
+      headers: {
+        'Content-Disposition': {
+          description: '`attachment; filename="<name of the output file>"`',
+          schema: { type: 'string' },
+        },
+      },
+    },
+    404: error("not_found (unknown id, or another user's job), or input_not_found (the result file is gone)"),
+    409: error(
+      'job_not_finished (queued or running; `details.status`), or job_failed (failed or cancelled; ' +
+        '`details.error_code` is the job’s own error code)',
+    ),
+    413: error(
+      'result_too_large: over 6 MB once encoded; the message and `details.path` name the storage path',
+    ),
+    503: error('storage_error: the job document or the result file is unreadable, or the storage failed'),
+    ...authHeaders,
+  },
+});
+
 registry.registerPath({
   method: 'delete',
   operationId: 'cancelJob',

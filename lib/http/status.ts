@@ -31,6 +31,10 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   resource_exhausted: 422,
   // The service failed to run the job (its worker died on every delivery): a server-side failure.
   worker_crashed: 500,
+  // GET /jobs/{id}/result on a job without a result yet (or ever), or one too large to send.
+  job_not_finished: 409,
+  job_failed: 409,
+  result_too_large: 413,
 };
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };

@@ -22,6 +22,7 @@ const FUNCTIONS = [
   'ComputeNonNull',
   'ComputeStats',
   'GetJob',
+  'GetJobResult',
   'ListJobs',
   'CancelJob',
   'Worker',
@@ -34,6 +35,7 @@ const FUNCTIONS = [
 const MAX_ZIP_BYTES: Record<string, number> = {
   health: 1_800_000,
   getJob: 1_800_000,
+  getJobResult: 1_800_000,
   listJobs: 1_800_000,
   cancelJob: 1_800_000,
   computeGroupBy: 32_000_000,
@@ -56,6 +58,7 @@ const bundleFile = (name: string): string =>
     (
       {
         getJob: 'jobs',
+        getJobResult: 'result',
         listJobs: 'jobs',
         cancelJob: 'jobs',
         computeGroupBy: 'compute',
@@ -218,6 +221,7 @@ const ROLE_OF_FUNCTION: Record<string, string> = {
   ComputeNonNullLambdaFunction: 'SubmitRole',
   ComputeStatsLambdaFunction: 'SubmitRole',
   GetJobLambdaFunction: 'ReadRole',
+  GetJobResultLambdaFunction: 'ReadRole',
   ListJobsLambdaFunction: 'ReadRole',
   CancelJobLambdaFunction: 'CancelRole',
   WorkerLambdaFunction: 'WorkerRole',
@@ -268,7 +272,7 @@ describe('IAM: one least-privilege role per kind of function', () => {
   );
 
   test('the read routes can neither send to the queue nor write the storage', () => {
-    for (const fn of ['GetJobLambdaFunction', 'ListJobsLambdaFunction']) {
+    for (const fn of ['GetJobLambdaFunction', 'GetJobResultLambdaFunction', 'ListJobsLambdaFunction']) {
       const actions = actionsOf(statementsOf(resources, roleOf(resources, fn)));
       expect(actions.filter((a) => a.startsWith('sqs:'))).toEqual([]);
       expect(actions).not.toContain('elasticfilesystem:ClientWrite');

@@ -1,8 +1,10 @@
 /**
  * End to end: the job routes — `Prefer: wait`, idempotency keys, listing,
- * cancelling, and the privacy of a job to its submitter.
+ * cancelling, the privacy of a job to its submitter, and its result file.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { JOB_KEYS, call, expectError, makeToken, stackEnv, waitForJob, type Job } from './support/client.js';
 
 const env = stackEnv();
@@ -129,5 +131,52 @@ describe('DELETE /jobs/{id}', () => {
     expect((res.body as Job).status).toBe('succeeded');
     expectError(await call(env.url, 'DELETE', `/jobs/${id}`, { token }), 409, 'conflict');
     expect(((await call(env.url, 'GET', `/jobs/${id}`, { token })).body as Job).status).toBe('succeeded');
+  });
+});
+
+describe('GET /jobs/{id}/result', () => {
+  test('answers the result file of a finished job, byte for byte, to its submitter only', async () => {
+    const token = await makeToken(env.secret, { sub: 'result-reader' });
+    const submitted = await call(env.url, 'POST', '/compute/stats', { token, body: STATS });
+    expect(submitted.status).toBe(202);
+    const id = (submitted.body as Job).job_id;
+    const job = await waitForJob(env.url, token, id);
+    expect(job.status).toBe('succeeded');
+    const res = await call(env.url, 'GET', `/jobs/${id}/result`, { token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="${path.basename(job.output)}"`,
+    );
+    expect(Buffer.from(res.text).equals(await readFile(path.join(env.root, job.output)))).toBe(true);
+    const stranger = await makeToken(env.secret, { sub: 'result-stranger' });
+    expectError(await call(env.url, 'GET', `/jobs/${id}/result`, { token: stranger }), 404, 'not_found');
+  });
+
+  test('answers a parquet result as its bytes through the base64 of the gateway', async () => {
+    const token = await makeToken(env.secret, { sub: 'result-reader' });
+    const submitted = await call(env.url, 'POST', '/compute/stats', {
+      token,
+      body: { ...STATS, output_format: 'parquet' },
+      headers: { prefer: 'wait=25' },
+    });
+    const job = submitted.body as Job;
+    expect(job.status).toBe('succeeded');
+    const res = await fetch(`${env.url}/jobs/${job.job_id}/result`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.equals(await readFile(path.join(env.root, job.output)))).toBe(true);
+  });
+
+  test('answers 409 job_not_finished while the job waits', async () => {
+    const token = await makeToken(env.secret, { sub: 'result-early' });
+    const submitted = await call(env.url, 'POST', '/compute/stats', { token, body: STATS });
+    const id = (submitted.body as Job).job_id;
+    const res = await call(env.url, 'GET', `/jobs/${id}/result`, { token });
+    // The worker may be quick: either it has not finished, or the result is there.
+    if (res.status !== 200) expectError(res, 409, 'job_not_finished');
   });
 });

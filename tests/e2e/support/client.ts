@@ -108,7 +108,13 @@ export async function call(
   if ((response.headers.get('content-type') ?? '').includes('json') && text.length > 0)
     parsed = JSON.parse(text);
   // Every response must be one the contract (docs/openapi.yaml) describes.
-  const problems = contractProblems(method, route, response.status, parsed);
+  const problems = contractProblems(
+    method,
+    route,
+    response.status,
+    parsed,
+    response.headers.get('content-type') ?? '',
+  );
   if (problems.length > 0) {
     throw new Error(
       `${method} ${route} → ${response.status} breaks the API contract: ${problems.join('; ')}\n${text.slice(0, 500)}`,

@@ -29,9 +29,17 @@ const pointer = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1'
 /**
  * Checks a response against the contract.
  *
+ * @param contentType - the response's `Content-Type`: a media type other than JSON (a result file) must be
+ *   one the contract lists for that answer; its body is not checked
  * @returns a list of problems, empty when the contract describes the response
  */
-export function contractProblems(method: string, route: string, status: number, body: unknown): string[] {
+export function contractProblems(
+  method: string,
+  route: string,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+): string[] {
   // Parsed as fetch sends it: WHATWG URLs resolve `%2e%2e` segments before the request leaves.
   const pathname = new URL(route, 'http://x').pathname;
   const match = templates.find((t) => t.pattern.test(pathname));
@@ -44,6 +52,11 @@ export function contractProblems(method: string, route: string, status: number, 
   if (!operation) return [`the contract has no ${method} ${match.template}`];
   const response = operation.responses[String(status)];
   if (!response) return [`the contract does not describe ${status} for ${method} ${match.template}`];
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  if (body === undefined && mediaType !== 'application/json' && mediaType !== '') {
+    const listed = Object.keys(response.content ?? {});
+    return listed.includes(mediaType) ? [] : [`undocumented media type ${mediaType}`];
+  }
   if (!response.content?.['application/json']) return body === undefined ? [] : ['undocumented JSON body'];
   const ref = `spec#/paths/${pointer(match.template)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
   const validate = ajv.getSchema(ref);
