@@ -1,7 +1,7 @@
 /**
  * `GET /jobs/{id}/result`: a succeeded job's result file, as bytes, to its
  * submitter. The file is opened through the storage's descriptor-based
- * {@link Storage.openInput} in the submitter's scope, so the path checks of
+ * `Storage.openInput` in the submitter's scope, so the path checks of
  * every other read apply; its size decides before any byte is read whether
  * it fits in one response.
  *

@@ -388,6 +388,7 @@ test('the HTTP API routes every endpoint to its function', () => {
     'GET /health',
     'GET /jobs',
     'GET /jobs/{id}',
+    'GET /jobs/{id}/result',
     'POST /compute/group_by',
     'POST /compute/non_null',
     'POST /compute/stats',

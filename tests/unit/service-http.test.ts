@@ -63,6 +63,9 @@ describe('error responses', () => {
       queue_unavailable: 503,
       storage_error: 503,
       worker_crashed: 500,
+      job_not_finished: 409,
+      job_failed: 409,
+      result_too_large: 413,
     });
     expect(Object.keys(STATUS_OF).sort()).toEqual([...ERROR_CODES].sort());
   });
