@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { call, makeToken, waitForJob, type Job } from '../e2e/support/client.js';
 import { spawnStack, type StackProcess } from '../e2e/support/stack-process.js';
-import { swapInput, swapNewFolders } from '../unit/support/path-swapper.js';
+import { makeRaceTree, swapInput, swapNewFolders } from '../unit/support/path-swapper.js';
 
 const SECRET = randomBytes(24).toString('hex');
 const JOBS = 60;
@@ -32,15 +32,8 @@ let token: string;
 
 beforeAll(async () => {
   base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'dataframe-jobs-path-races-')));
-  root = path.join(base, 'hdfs');
-  outside = path.join(base, 'outside');
-  await mkdir(path.join(root, 'race'), { recursive: true });
-  await mkdir(path.join(root, 'raceout'), { recursive: true });
-  await mkdir(path.join(root, 'in'), { recursive: true });
-  await mkdir(path.join(outside, 'dir'), { recursive: true });
-  await writeFile(path.join(outside, 'secret.csv'), 'a\nOUTSIDE\n');
-  await writeFile(path.join(outside, 'secret.xml'), '<rows><row><a>OUTSIDE</a></row></rows>');
-  await writeFile(path.join(root, 'in', 'small.csv'), 'a\ninside\n');
+  ({ root, outside } = await makeRaceTree(base));
+  await mkdir(path.join(root, 'raceout'));
   stack = await spawnStack({ root, jwtSecret: SECRET, env: { WORKER_VISIBILITY_TIMEOUT: '2' } });
   token = await makeToken(SECRET, { sub: 'racer' });
 }, 60_000);

@@ -23,7 +23,7 @@ import { runCompute } from '../../lib/engine/index.js';
 import { Params, rowsWith } from '../../lib/engine/sql.js';
 import { isAppError } from '../../lib/errors.js';
 import { Storage } from '../../lib/storage/storage.js';
-import { swapInput, swapNewFolders } from './support/path-swapper.js';
+import { makeRaceTree, swapInput, swapNewFolders } from './support/path-swapper.js';
 
 let base: string;
 let root: string;
@@ -32,14 +32,7 @@ let storage: Storage;
 
 beforeEach(async () => {
   base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'races-')));
-  root = path.join(base, 'hdfs');
-  outside = path.join(base, 'outside');
-  await mkdir(path.join(root, 'race'), { recursive: true });
-  await mkdir(path.join(root, 'in'), { recursive: true });
-  await mkdir(path.join(outside, 'dir'), { recursive: true });
-  await writeFile(path.join(outside, 'secret.csv'), 'a\nOUTSIDE\n');
-  await writeFile(path.join(outside, 'secret.xml'), '<rows><row><a>OUTSIDE</a></row></rows>');
-  await writeFile(path.join(root, 'in', 'small.csv'), 'a\ninside\n');
+  ({ root, outside } = await makeRaceTree(base));
   storage = new Storage(root);
 });
 

@@ -7,6 +7,8 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 /** A running swapper. */
 export interface Swapper {
@@ -108,4 +110,31 @@ export function swapNewFolders(folder: string, prefix: string, outside: string):
     `,
     { folder, prefix, outside },
   );
+}
+
+/** The folders of a path-race test: the storage root and a folder outside it. */
+export interface RaceTree {
+  /** The storage root (`<base>/hdfs`), with `race/` and `in/small.csv`. */
+  root: string;
+  /** Outside the storage: `secret.csv`, `secret.xml` (both holding `OUTSIDE`) and `dir/`. */
+  outside: string;
+}
+
+/**
+ * Lays out the files both path-race suites attack, so that the unit and the
+ * chaos versions race over the same tree.
+ *
+ * @param base - an empty folder, resolved (no symlink in it)
+ * @returns the storage root and the outside folder
+ */
+export async function makeRaceTree(base: string): Promise<RaceTree> {
+  const root = path.join(base, 'hdfs');
+  const outside = path.join(base, 'outside');
+  for (const dir of [path.join(root, 'race'), path.join(root, 'in'), path.join(outside, 'dir')]) {
+    await mkdir(dir, { recursive: true });
+  }
+  await writeFile(path.join(outside, 'secret.csv'), 'a\nOUTSIDE\n');
+  await writeFile(path.join(outside, 'secret.xml'), '<rows><row><a>OUTSIDE</a></row></rows>');
+  await writeFile(path.join(root, 'in', 'small.csv'), 'a\ninside\n');
+  return { root, outside };
 }
