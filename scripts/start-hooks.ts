@@ -26,7 +26,12 @@ export async function serviceHooks(): Promise<ServiceHooks> {
   return {
     recover: async () => {
       const d = buildDeps(loadConfig());
-      return recoverJobs(d.store, d.queue, d.config.maxReceiveCount);
+      const recovery = await recoverJobs(d.store, d.queue, d.config.maxReceiveCount);
+      if (recovery.countsError !== undefined)
+        d.logger.warn('per-user counts of active jobs not repaired at startup; the next start repairs them', {
+          error: recovery.countsError,
+        });
+      return recovery;
     },
     token: (sub, ttl) => {
       const config = loadConfig();

@@ -1,3 +1,4 @@
+import { StorageError } from '../errors.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { failCrashed, TERMINAL_STATUSES } from './job.js';
 import type { JobStore } from './job-store.js';
@@ -8,6 +9,8 @@ export interface Recovery {
   readonly requeued: number;
   /** Jobs that had used all their attempts, now `failed` with `worker_crashed` instead. */
   readonly failed: number;
+  /** Set when the users' counts of active jobs could not be repaired (the storage refused the writes). */
+  readonly countsError?: string;
 }
 
 /**
@@ -18,8 +21,11 @@ export interface Recovery {
  * so it is marked `failed` (`worker_crashed`) instead of crashing the next
  * run's worker as many times more. The users' counts of active jobs are made
  * to match the documents first (a crash may have left an entry of an ended
- * job, or none for a job stored by an older version). Safe to repeat: the
- * worker acknowledges messages of jobs that already ended.
+ * job, or none for a job stored by an older version); when the storage
+ * refuses those writes (full, read-only), the jobs are recovered all the same
+ * and `countsError` says why the counts were left: they only decide 429s, and
+ * the next start repairs them. Safe to repeat: the worker acknowledges
+ * messages of jobs that already ended.
  *
  * @param store - the job store
  * @param queue - the jobs' queue
@@ -29,7 +35,11 @@ export interface Recovery {
  */
 export async function recoverJobs(store: JobStore, queue: JobQueue, maxAttempts: number): Promise<Recovery> {
   const jobs = await store.unfinished();
-  await store.reconcileActive(jobs);
+  let countsError: string | undefined;
+  await store.reconcileActive(jobs).catch((err: unknown) => {
+    if (!(err instanceof StorageError)) throw err;
+    countsError = err.message;
+  });
   let requeued = 0;
   let failed = 0;
   for (const job of jobs) {
@@ -49,5 +59,5 @@ export async function recoverJobs(store: JobStore, queue: JobQueue, maxAttempts:
     await queue.enqueue(job.job_id);
     requeued += 1;
   }
-  return { requeued, failed };
+  return countsError === undefined ? { requeued, failed } : { requeued, failed, countsError };
 }

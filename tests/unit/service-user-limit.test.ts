@@ -2,6 +2,7 @@
  * The per-user limit on queued and running jobs (`MAX_QUEUED_JOBS_PER_USER`):
  * one user cannot fill the queue for everyone else.
  */
+import { jest } from '@jest/globals';
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeHandlers as makeComputeHandlers } from '../../functions/compute.js';
@@ -9,6 +10,7 @@ import { makeHandlers } from '../../functions/jobs.js';
 import { makeWorker } from '../../functions/worker.js';
 import { userKey } from '../../lib/jobs/job-store.js';
 import { newJobId, transition } from '../../lib/jobs/job.js';
+import { StorageError } from '../../lib/errors.js';
 import { recoverJobs } from '../../lib/jobs/recover.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
 import { apiEvent, lambdaContext } from './factories/api-event.js';
@@ -141,4 +143,24 @@ test('recovery makes the counts match the jobs: unfinished jobs count, ended one
   await writeFile(path.join(activeFolder('bob'), ids[0]!), '');
   await recoverJobs(deps.store, queue, 3);
   expect(await deps.store.activeCount('bob')).toBe(2);
+});
+
+test('recovery still re-queues every job when a full storage refuses to repair the counts', async () => {
+  withLimit(10);
+  for (let i = 0; i < 2; i++) await submit('bob');
+  // A full disk makes the per-user lock of the repair fail (the chaos drill storage-full-backlog).
+  const repair = jest
+    .spyOn(deps.store, 'reconcileActive')
+    .mockRejectedValue(new StorageError('storage failure while writing service state (ENOSPC)', 'ENOSPC'));
+  try {
+    expect(await recoverJobs(deps.store, queue, 3)).toEqual({
+      requeued: 2,
+      failed: 0,
+      countsError: 'storage failure while writing service state (ENOSPC)',
+    });
+    repair.mockRejectedValue(new Error('a bug, not the storage'));
+    await expect(recoverJobs(deps.store, queue, 3)).rejects.toThrow('a bug, not the storage');
+  } finally {
+    repair.mockRestore();
+  }
 });
