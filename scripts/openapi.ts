@@ -326,6 +326,7 @@ registry.registerPath({
         },
       },
     },
+    400: error('invalid_request: a query parameter (the route takes none; no `?limit=N` preview yet)'),
     404: error("not_found (unknown id, or another user's job), or input_not_found (the result file is gone)"),
     409: error(
       'job_not_finished (queued or running; `details.status`), or job_failed (failed or cancelled; ' +

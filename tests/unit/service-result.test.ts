@@ -32,10 +32,11 @@ async function submit(body: Record<string, unknown>, sub = 'alice'): Promise<str
 const runWorker = (id: string) =>
   makeWorker(() => deps)(sqsEvent(sqsRecord(JSON.stringify({ job_id: id }))), lambdaContext());
 
-async function fetchResult(id: string, sub = 'alice', maxBytes?: number) {
+async function fetchResult(id: string, sub = 'alice', maxBytes?: number, query?: Record<string, string>) {
   const event = apiEvent('GET /jobs/{id}/result', {
     headers: { authorization: `Bearer ${await tokenFor(sub)}` },
     pathParameters: { id },
+    ...(query && { query }),
   });
   const res = await makeHandlers(() => deps, 0, maxBytes).getJobResult(event, lambdaContext());
   return {
@@ -135,6 +136,14 @@ describe('GET /jobs/{id}/result', () => {
     expect(error.message).toContain(output);
     expect(error.details).toMatchObject({ path: output, limit });
     expect((await fetchResult(id, 'alice', encodedSize(file.length, true))).status).toBe(200);
+  });
+
+  test('refuses a query parameter with 400 rather than send the whole file to a client asking for a preview', async () => {
+    const { id } = await finishedJob('csv');
+    const res = await fetchResult(id, 'alice', undefined, { limit: '5' });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toMatchObject({ code: 'invalid_request' });
+    expect(JSON.parse(res.body).error.message).toContain('limit');
   });
 
   test('names files with quotes or non-ASCII characters safely in Content-Disposition', () => {
