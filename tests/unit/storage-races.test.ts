@@ -30,6 +30,17 @@ let root: string;
 let outside: string;
 let storage: Storage;
 
+/** Column `a` of a CSV as DuckDB reads it, under the engine's confinement to the storage root. */
+async function duckdbColumnA(csvPath: string): Promise<unknown[][]> {
+  const connection = await connectTo(await storage.realRoot());
+  try {
+    const params = new Params();
+    return await rowsWith(connection, `SELECT a FROM read_csv(${params.text(csvPath)})`, params);
+  } finally {
+    connection.closeSync();
+  }
+}
+
 beforeEach(async () => {
   base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'races-')));
   ({ root, outside } = await makeRaceTree(base));
@@ -58,14 +69,7 @@ describe('an opened input', () => {
       expect(input.path).toMatch(/^\/proc\/self\/fd\/\d+$/);
       expect(await readFile(input.path, 'utf8')).toBe('a\ninside\n');
       // DuckDB too reads the descriptor, and its own confinement accepts it: the file is inside the root.
-      const connection = await connectTo(await storage.realRoot());
-      try {
-        const params = new Params();
-        const rows = await rowsWith(connection, `SELECT a FROM read_csv(${params.text(input.path)})`, params);
-        expect(rows).toEqual([['inside']]);
-      } finally {
-        connection.closeSync();
-      }
+      expect(await duckdbColumnA(input.path)).toEqual([['inside']]);
     } finally {
       await input.close();
     }
@@ -77,14 +81,7 @@ describe('an opened input', () => {
     try {
       await writeFile(path.join(root, 'race', 'other.csv'), 'a\nother\n');
       await rename(path.join(root, 'race', 'other.csv'), path.join(root, 'race', 'in.csv'));
-      const connection = await connectTo(await storage.realRoot());
-      try {
-        const params = new Params();
-        const rows = await rowsWith(connection, `SELECT a FROM read_csv(${params.text(input.path)})`, params);
-        expect(rows).toEqual([['inside']]);
-      } finally {
-        connection.closeSync();
-      }
+      expect(await duckdbColumnA(input.path)).toEqual([['inside']]);
     } finally {
       await input.close();
     }
