@@ -21,6 +21,9 @@ const ConfigSchema = z.object({
   COMPUTE_QUEUE_URL: z.string().default(''),
   COMPUTE_DLQ_URL: z.string().default(''),
   SQS_ENDPOINT: z.string().default(''),
+  JOBS_TABLE: z.string().min(3).max(255).default('dataframe-jobs-local-jobs'),
+  DYNAMODB_ENDPOINT: z.string().default(''),
+  JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(1000),
   MAX_QUEUED_JOBS_PER_USER: z.coerce.number().int().positive().default(100),
@@ -45,6 +48,12 @@ export interface Config {
   /** URL of `compute-jobs-dlq` (informational: SQS moves messages there by the redrive policy). */
   readonly dlqUrl: string | undefined;
   readonly sqsEndpoint: string | undefined;
+  /** The DynamoDB table of the jobs' state (`JOBS_TABLE`; `<service>-<stage>-jobs` in serverless.yml). */
+  readonly jobsTable: string;
+  /** A local DynamoDB server (`DYNAMODB_ENDPOINT`, the stack's dynalite); absent in the cloud. */
+  readonly dynamodbEndpoint: string | undefined;
+  /** Days a finished job stays readable before it expires (`JOB_RETENTION_DAYS`, 30). */
+  readonly jobRetentionDays: number;
   readonly region: string;
   readonly maxQueuedJobs: number;
   /**
@@ -97,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueUrl: c.COMPUTE_QUEUE_URL,
     dlqUrl: c.COMPUTE_DLQ_URL === '' ? undefined : c.COMPUTE_DLQ_URL,
     sqsEndpoint: c.SQS_ENDPOINT === '' ? undefined : c.SQS_ENDPOINT,
+    jobsTable: c.JOBS_TABLE,
+    dynamodbEndpoint: c.DYNAMODB_ENDPOINT === '' ? undefined : c.DYNAMODB_ENDPOINT,
+    jobRetentionDays: c.JOB_RETENTION_DAYS,
     region: c.AWS_REGION,
     maxQueuedJobs: c.MAX_QUEUED_JOBS,
     maxQueuedJobsPerUser: c.MAX_QUEUED_JOBS_PER_USER,

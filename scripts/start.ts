@@ -6,7 +6,7 @@
  * event source that feeds the worker function. Prints the URL, the storage root and a token, then a
  * line `Stack ready: <url>` that scripts and tests wait for. Ctrl-C or SIGTERM stops everything.
  *
- * Environment: PORT (3000), SQS_PORT (9324), LAMBDA_PORT (PORT+2), HDFS_ROOT (local-hdfs), JWT_SECRET,
+ * Environment: PORT (3000), SQS_PORT (9324), DYNAMODB_PORT (8000), JOBS_TABLE, LAMBDA_PORT (PORT+2), HDFS_ROOT (local-hdfs), JWT_SECRET,
  * MAX_QUEUED_JOBS (1000), MAX_QUEUED_JOBS_PER_USER (100), MAX_WORKER_CONCURRENCY (2; 0 pauses the worker), WORKER_BATCH_SIZE (10),
  * WORKER_VISIBILITY_TIMEOUT (30 s), MAX_RECEIVE_COUNT (3), SQS_PERSIST (1), LOG_LEVEL (info).
  *
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     'dataframe-jobs: local stack',
     `  API        ${stack.url}`,
     `  SQS        ${stack.sqsEndpoint}  (queues compute-jobs, compute-jobs-dlq)`,
+    `  DynamoDB   ${stack.dynamodbEndpoint}  (table ${settings.jobsTable}, data in ${stack.hdfsRoot}/.dynamodb)`,
     `  Storage    ${stack.hdfsRoot}`,
     `  Worker     concurrency ${settings.workerConcurrency}${settings.workerConcurrency === 0 ? ' (paused)' : ''}, ` +
       `batch ${settings.batchSize}, visibility ${settings.visibilityTimeout} s, ${settings.maxReceiveCount} deliveries`,

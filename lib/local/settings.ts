@@ -13,6 +13,10 @@ export interface LocalSettings {
   readonly port: number;
   /** SQS emulator port (`SQS_PORT`, 9324). */
   readonly sqsPort: number;
+  /** Local DynamoDB (dynalite) port (`DYNAMODB_PORT`, 8000). */
+  readonly dynamodbPort: number;
+  /** The jobs' table (`JOBS_TABLE`, `dataframe-jobs-local-jobs` as `serverless.yml` names it for stage local). */
+  readonly jobsTable: string;
   /** serverless-offline's Lambda `Invoke` API port (`LAMBDA_PORT`, `PORT` + 2). */
   readonly lambdaPort: number;
   /** Absolute storage root (`HDFS_ROOT`, `local-hdfs`). */
@@ -63,6 +67,8 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = proces
   return {
     port,
     sqsPort: intFrom(env, 'SQS_PORT', 9324, 1, 65535),
+    dynamodbPort: intFrom(env, 'DYNAMODB_PORT', 8000, 1, 65535),
+    jobsTable: env.JOBS_TABLE && env.JOBS_TABLE.trim() !== '' ? env.JOBS_TABLE : 'dataframe-jobs-local-jobs',
     lambdaPort: intFrom(env, 'LAMBDA_PORT', port + 2 <= 65535 ? port + 2 : port - 2, 1, 65535),
     hdfsRoot: path.resolve(cwd, root),
     region: env.AWS_REGION && env.AWS_REGION.trim() !== '' ? env.AWS_REGION : 'us-east-1',

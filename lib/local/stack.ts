@@ -1,12 +1,15 @@
 /**
- * The whole local stack, in order: SQS server, queues, recovery of unfinished
- * jobs, serverless-offline (HTTP API and the functions), event source.
+ * The whole local stack, in order: SQS server, queues, DynamoDB server and
+ * the jobs' table, recovery of unfinished jobs, serverless-offline (HTTP API and the functions), event source.
  *
  * @module
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { ensureJobTable } from '../jobs/job-table.js';
+import { startLocalDynamo, type LocalDynamo } from './dynamodb-server.js';
 import { SqsEventSource } from './event-source.js';
 import type { LocalLogger } from './local-log.js';
 import { startOffline, type OfflineProcess } from './offline.js';
@@ -64,6 +67,8 @@ export interface LocalStack {
   /** Base URL of the HTTP API, e.g. `http://127.0.0.1:3000`. */
   readonly url: string;
   readonly sqsEndpoint: string;
+  /** The local DynamoDB server (dynalite), e.g. `http://127.0.0.1:8000`. */
+  readonly dynamodbEndpoint: string;
   readonly queues: QueueRefs;
   /** Absolute storage root. */
   readonly hdfsRoot: string;
@@ -101,8 +106,11 @@ export function functionEnv(
   settings: LocalSettings,
   sqs: LocalSqs,
   queues: QueueRefs,
+  dynamo: LocalDynamo,
 ): Record<string, string> {
   return {
+    JOBS_TABLE: settings.jobsTable,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
     HDFS_ROOT: settings.hdfsRoot,
     COMPUTE_QUEUE_URL: queues.jobsUrl,
     COMPUTE_DLQ_URL: queues.deadLetterUrl,
@@ -144,6 +152,7 @@ export function workerRuntimeEnv(
     JWT_CLOCK_SKEW: base.JWT_CLOCK_SKEW ?? '',
     MAX_QUEUED_JOBS: base.MAX_QUEUED_JOBS ?? '1000',
     MAX_QUEUED_JOBS_PER_USER: base.MAX_QUEUED_JOBS_PER_USER ?? '100',
+    JOB_RETENTION_DAYS: base.JOB_RETENTION_DAYS ?? '30',
     STORAGE_SCOPE: base.STORAGE_SCOPE ?? 'shared',
     ALLOW_HARD_LINKS: base.ALLOW_HARD_LINKS ?? 'false',
     LOG_LEVEL: base.LOG_LEVEL ?? 'INFO',
@@ -177,6 +186,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   await assertPortFree(settings.port, 'PORT');
   await assertPortFree(settings.lambdaPort, 'LAMBDA_PORT');
   await assertPortFree(settings.sqsPort, 'SQS_PORT');
+  await assertPortFree(settings.dynamodbPort, 'DYNAMODB_PORT');
   await mkdir(settings.hdfsRoot, { recursive: true });
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -205,7 +215,22 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       visibilityTimeout: settings.visibilityTimeout,
       maxReceiveCount: settings.maxReceiveCount,
     });
-    const env = functionEnv(settings, sqs, queues);
+    // Job state: persisted beside the queues' database, so that a SIGKILL and restart lose nothing.
+    const dynamo = await startLocalDynamo({
+      port: settings.dynamodbPort,
+      dataDir: path.join(settings.hdfsRoot, '.dynamodb'),
+    });
+    cleanups.push(() => dynamo.stop());
+    const dynamoClient = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: settings.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    cleanups.push(async () => dynamoClient.destroy());
+    if (await ensureJobTable(dynamoClient, settings.jobsTable)) {
+      log('info', 'jobs table created', { table: settings.jobsTable });
+    }
+    const env = functionEnv(settings, sqs, queues, dynamo);
     Object.assign(process.env, env);
     const recovery = await options.hooks.recover();
 
@@ -287,6 +312,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     return {
       url: `http://127.0.0.1:${settings.port}`,
       sqsEndpoint: sqs.endpoint,
+      dynamodbEndpoint: dynamo.endpoint,
       queues,
       hdfsRoot: settings.hdfsRoot,
       recovered: recovery.requeued,

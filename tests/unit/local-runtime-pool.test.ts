@@ -4,6 +4,7 @@ import path from 'node:path';
 import { RuntimePool } from '../../lib/local/runtime-pool.js';
 import type { QueueRefs } from '../../lib/local/queues.js';
 import { localSettings } from '../../lib/local/settings.js';
+import type { LocalDynamo } from '../../lib/local/dynamodb-server.js';
 import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import {
   DEAD_LETTER_FUNCTION,
@@ -189,6 +190,7 @@ describe('the worker runtime', () => {
       localSettings({}, '/repo'),
       { endpoint: 'http://127.0.0.1:9324' } as LocalSqs,
       { jobsUrl: 'http://q/jobs', deadLetterUrl: 'http://q/dlq' } as QueueRefs,
+      { endpoint: 'http://127.0.0.1:8000' } as LocalDynamo,
     );
     const env = workerRuntimeEnv({}, stackVariables, '1.2.3');
     for (const name of names) expect({ name, set: env[name] !== undefined }).toEqual({ name, set: true });

@@ -5,6 +5,8 @@ describe('localSettings', () => {
     expect(localSettings({}, '/repo')).toEqual({
       port: 3000,
       sqsPort: 9324,
+      dynamodbPort: 8000,
+      jobsTable: 'dataframe-jobs-local-jobs',
       lambdaPort: 3002,
       hdfsRoot: '/repo/local-hdfs',
       region: 'us-east-1',

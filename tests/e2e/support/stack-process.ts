@@ -48,7 +48,12 @@ const MAX_OUTPUT = 512 * 1024;
  * @throws Error with the stack's last output when it exits or is not ready in time
  */
 export async function spawnStack(options: SpawnOptions): Promise<StackProcess> {
-  const [port, sqsPort, lambdaPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, sqsPort, lambdaPort, dynamodbPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const buildName = `e2e-${process.pid}-${port}`;
   const child = spawn(
     process.execPath,
@@ -63,6 +68,7 @@ export async function spawnStack(options: SpawnOptions): Promise<StackProcess> {
         PORT: String(port),
         SQS_PORT: String(sqsPort),
         LAMBDA_PORT: String(lambdaPort),
+        DYNAMODB_PORT: String(dynamodbPort),
         HDFS_ROOT: options.root,
         JWT_SECRET: options.jwtSecret,
         ESBUILD_WORK_NAME: buildName,

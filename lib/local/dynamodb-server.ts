@@ -1,0 +1,74 @@
+/**
+ * The local DynamoDB server: dynalite, in-process, bound to the loopback
+ * interface, persisting its tables in LevelDB when given a folder.
+ *
+ * dynalite 4.0.0 implements the item, query and table operations the job
+ * store uses (conditional `PutItem`/`UpdateItem`/`DeleteItem`, `Query` on
+ * global secondary indexes, sparse ones included), but not
+ * `TransactWriteItems` nor `UpdateTimeToLive` (it answers
+ * `UnknownOperationException`), and it never deletes expired items: the store
+ * is written for those limits (see `JobStore`).
+ *
+ * @module
+ */
+import { mkdir } from 'node:fs/promises';
+import dynalite from 'dynalite';
+
+/** Options of {@link startLocalDynamo}. */
+export interface LocalDynamoOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
+  /** LevelDB folder; absent keeps everything in memory (unit tests). */
+  readonly dataDir?: string;
+}
+
+/** A running local DynamoDB server. */
+export interface LocalDynamo {
+  /** Endpoint for `DynamoDBClient({ endpoint })`, e.g. `http://127.0.0.1:8000`. */
+  readonly endpoint: string;
+  /** The port actually bound. */
+  readonly port: number;
+  /** Stops the server and closes its database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * Starts dynalite on 127.0.0.1.
+ *
+ * @param options - port and optional persistence folder
+ * @returns the endpoint and a `stop` function
+ * @throws when the port is taken (`EADDRINUSE`) or the database cannot be opened
+ * @example
+ * ```ts
+ * const db = await startLocalDynamo({ port: 8000, dataDir: 'local-hdfs/.dynamodb' });
+ * // ... new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1' })
+ * await db.stop();
+ * ```
+ */
+export async function startLocalDynamo(options: LocalDynamoOptions): Promise<LocalDynamo> {
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  // Tables become ACTIVE at once: nothing is gained locally by dynalite's simulated 500 ms.
+  const server = dynalite({ createTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: options.port, host: LOOPBACK }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: `http://${LOOPBACK}:${port}`,
+    port,
+    stop: () =>
+      (stopping ??= new Promise<void>((resolve, reject) => {
+        server.close((err?: Error) => (err ? reject(err) : resolve()));
+        // Keep-alive connections of the clients would otherwise hold the close for its 30 s timeout.
+        server.closeAllConnections();
+      })),
+  };
+}
