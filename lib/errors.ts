@@ -359,3 +359,23 @@ export class ResultTooLargeError extends AppError {
     );
   }
 }
+
+/**
+ * A result preview (`?limit=N`) whose rows alone are too large for one response (wide rows): the client
+ * asks for fewer rows or reads the result from the storage. Same code and status as {@link ResultTooLargeError}.
+ */
+export class PreviewTooLargeError extends AppError {
+  /**
+   * @param path - the result's storage path, as the job shows it
+   * @param rows - the rows asked for
+   * @param limit - the largest body allowed
+   */
+  constructor(path: string, rows: number, limit: number) {
+    super(
+      'result_too_large',
+      `a preview of ${rows} rows is over the ${limit} bytes one response may carry; ` +
+        `ask for fewer rows or read the result from the storage at ${JSON.stringify(path)}`,
+      { path, rows, limit },
+    );
+  }
+}

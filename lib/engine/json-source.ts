@@ -65,6 +65,7 @@ function readerCall(
  * @param file - absolute host path
  * @param layout - NDJSON, a top-level array, or an object wrapping one array
  * @param wanted - columns the operation needs (undefined: every column, for `non_null`)
+ * @param sampleRecords - records parsed to learn the columns (a preview reads no more than it shows)
  * @throws `ParseError` when the document's shape is not one of these
  */
 export async function jsonSource(
@@ -72,12 +73,13 @@ export async function jsonSource(
   file: string,
   layout: JsonLayout,
   wanted?: readonly string[],
+  sampleRecords = SAMPLE_RECORDS,
 ): Promise<Source> {
-  if (layout === 'wrapped') return wrappedSource(connection, file);
+  if (layout === 'wrapped') return wrappedSource(connection, file, sampleRecords);
   const sampleParams = new Params();
   const sample = await rowsWith(
     connection,
-    `SELECT CAST(json AS VARCHAR) FROM ${objectsCall(sampleParams, file, layout)} LIMIT ${SAMPLE_RECORDS}`,
+    `SELECT CAST(json AS VARCHAR) FROM ${objectsCall(sampleParams, file, layout)} LIMIT ${Math.floor(sampleRecords)}`,
     sampleParams,
   );
   const found = learnColumns(sample.map((row) => String(row[0])));
@@ -157,7 +159,11 @@ async function existsAnywhere(
 }
 
 /** A document `{"key": [ {...}, ... ]}`: read whole, its one array unnested into records. */
-async function wrappedSource(connection: DuckDBConnection, file: string): Promise<Source> {
+async function wrappedSource(
+  connection: DuckDBConnection,
+  file: string,
+  sampleRecords: number,
+): Promise<Source> {
   // Read whole as one value: its nesting is checked first, in one streaming pass.
   await assertNestingWithin(file, MAX_NESTING + 2);
   const docParams = new Params();
@@ -173,7 +179,7 @@ async function wrappedSource(connection: DuckDBConnection, file: string): Promis
   const from = `(SELECT unnest(CAST(json -> ${params.text(jsonPointer(keys))} AS JSON[])) AS rec FROM ${doc})`;
   const records = await rowsWith(
     connection,
-    `SELECT CAST(rec AS VARCHAR) FROM ${from} LIMIT ${SAMPLE_RECORDS}`,
+    `SELECT CAST(rec AS VARCHAR) FROM ${from} LIMIT ${Math.floor(sampleRecords)}`,
     params,
   );
   const found = learnColumns(records.map((row) => String(row[0])));

@@ -27,6 +27,11 @@ export interface SourceOptions {
   readonly wanted?: readonly string[];
   /** CSV and TSV: columns to read as numbers when a sample says so (see `CsvRead.numeric`). */
   readonly numeric?: readonly string[];
+  /**
+   * The caller reads at most this many rows (a preview): XML loads only these records, JSON and
+   * NDJSON learn their columns from these records alone instead of a larger sample.
+   */
+  readonly maxRows?: number;
 }
 
 /** An opened input. */
@@ -103,6 +108,7 @@ async function xmlSource(
   const loaded = await loadXmlTable(connection, file, table, {
     ...(options.record_tag !== undefined && { recordTag: options.record_tag }),
     ...(onBytes !== undefined && { onProgress: onBytes }),
+    ...(options.maxRows !== undefined && { maxRows: options.maxRows }),
     nullValues: nullMarkers(options),
   });
   return {
@@ -185,6 +191,7 @@ export async function openSource(
         file,
         format === 'ndjson' ? 'ndjson' : first === '[' ? 'array' : 'wrapped',
         options.wanted,
+        options.maxRows,
       );
     }
   }

@@ -29,6 +29,11 @@ export interface XmlLoadOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Cell texts loaded as null (the request's null markers). */
   readonly nullValues?: readonly string[];
+  /**
+   * Stop after this many records (a preview): the rest of the file is neither read nor checked,
+   * so a document malformed further on loads its first records without error.
+   */
+  readonly maxRows?: number;
 }
 
 /** Internal knobs for tests: tiny chunks exercise boundaries, a small limit the size check. */
@@ -57,7 +62,7 @@ export interface XmlLoadTuning {
  * @param connection - the DuckDB connection that owns the table
  * @param file - absolute host path, already checked by the storage
  * @param table - name of the table to create (any text: it is quoted)
- * @param options - record tag, progress callback, null markers
+ * @param options - record tag, progress callback, null markers, row cap
  * @param tuning - test knobs
  * @returns the column names in table order and the row count. When no
  *   record has any field, `columns` is empty and the table holds one all-NULL
@@ -81,7 +86,7 @@ export async function loadXmlTable(
   try {
     const total = (await handle.stat()).size;
     const rows = await VarcharTable.create(connection, table, options.nullValues);
-    const writer = new RecordWriter(rows);
+    const writer = new RecordWriter(rows, options.maxRows);
     const scanner = new XmlScanner(options.recordTag, writer);
     let backing: Buffer = Buffer.alloc(0);
     let spare: Buffer = Buffer.alloc(0);
@@ -115,8 +120,10 @@ export async function loadXmlTable(
       checked = checkUtf8(scanner, buf, checked, n === 0);
       for (;;) {
         pos = scanner.scan(buf.subarray(0, checked), pos);
-        if (!(await resumeHeld(writer))) break;
+        // A held record is written by resume(); once the cap is reached nothing more is scanned.
+        if (!(await resumeHeld(writer)) || writer.full) break;
       }
+      if (writer.full) break;
       if (n === 0) {
         scanner.finish(buf, pos);
         break;

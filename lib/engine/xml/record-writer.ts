@@ -32,10 +32,21 @@ export class RecordWriter implements RecordHandler {
   #missing: string[] = [];
   /** The record held while columns are added. */
   #held: (() => void) | undefined;
+  /** Rows after which the scan stops for good (a preview's cap). */
+  readonly #maxRows: number;
 
-  /** @param table - where the rows go */
-  constructor(table: VarcharTable) {
+  /**
+   * @param table - where the rows go
+   * @param maxRows - stop the scan once this many rows are written (see {@link RecordWriter.full})
+   */
+  constructor(table: VarcharTable, maxRows = Infinity) {
     this.#table = table;
+    this.#maxRows = maxRows;
+  }
+
+  /** Whether the row cap is reached: every handler call then asks the scan to stop, and the load ends. */
+  get full(): boolean {
+    return this.#row > this.#maxRows;
   }
 
   /**
@@ -60,7 +71,7 @@ export class RecordWriter implements RecordHandler {
     if (record.same && count === this.#templateCount) {
       // The names of the template record, whose columns are known: no name to check.
       this.#writeCells(buf, record, this.#templateColumns);
-      return false;
+      return this.full;
     }
     if (record.attributes === 0 && !record.same) this.#templateCount = -1; // until resolved below
     if (count > this.#guess.length) {
@@ -129,7 +140,7 @@ export class RecordWriter implements RecordHandler {
       return true;
     }
     this.#writeCells(buf, record, columns);
-    return false;
+    return this.full;
   }
 
   /** Writes the cells of a flat record whose field `f` goes to `columns[f]`, and ends the row. */
@@ -155,7 +166,7 @@ export class RecordWriter implements RecordHandler {
       return true;
     }
     this.#writeFields(fields);
-    return false;
+    return this.full;
   }
 
   #writeFields(fields: readonly Field[]): void {
