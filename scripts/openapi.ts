@@ -16,6 +16,7 @@ import {
   OPERATIONS,
   type Operation,
 } from '../lib/compute-request.js';
+import { MAX_PREVIEW_ROWS } from '../lib/engine/preview.js';
 import { ERROR_CODES } from '../lib/errors.js';
 import { JOB_STATUSES } from '../lib/jobs/job.js';
 import { OUTPUT_FORMATS } from '../lib/types.js';
@@ -292,12 +293,36 @@ registry.registerPath({
   },
 });
 
+const PreviewCell = z.union([z.string(), z.number(), z.boolean(), z.null()]).openapi({
+  description:
+    'A cell as JSON carries it exactly. A column is one type: numbers when every value is a double ' +
+    'without loss (else each value as its exact decimal text: BIGINT beyond 2^53, long DECIMAL), ' +
+    'booleans, or strings (dates and timestamps ISO 8601, lists JSON text, binary base64); NaN and ' +
+    '±Infinity are null, as the text formats write them. CSV and XML cells are text: numbers and ' +
+    'booleans when every value of the column is one, else strings.',
+});
+const ResultPreview = registry.register(
+  'ResultPreview',
+  z
+    .object({
+      columns: z.array(z.string()).openapi({ description: 'the column names, in file order' }),
+      rows: z
+        .array(z.array(PreviewCell))
+        .openapi({ description: 'the first rows, each with one cell per column' }),
+    })
+    .strict()
+    .openapi({ description: 'the first `limit` rows of the result, whatever its format' }),
+);
+
 const resultFile = (description: string) => ({
   description,
   content: {
     'text/csv': { schema: z.string() },
     'application/json': {
-      schema: z.array(z.record(z.string(), z.unknown())).openapi({ description: 'the rows the job wrote' }),
+      schema: z.union([
+        z.array(z.record(z.string(), z.unknown())).openapi({ description: 'the rows the job wrote' }),
+        ResultPreview,
+      ]),
     },
     'application/x-ndjson': { schema: z.string() },
     'application/xml': { schema: z.string() },
@@ -309,32 +334,52 @@ registry.registerPath({
   method: 'get',
   operationId: 'getJobResult',
   path: '/jobs/{id}/result',
-  summary: "The result file of a succeeded job of the caller's",
+  summary: "The result file of a succeeded job of the caller's, or a preview of its first rows",
   description:
-    'The bytes of the result file, with the media type of its output format and an attachment ' +
-    '`Content-Disposition`. A result over 6 MB once encoded (Lambda’s response limit; parquet goes ' +
-    'base64-encoded through the gateway, 4 characters per 3 bytes) is 413: read it from the storage.',
+    'Without a query: the bytes of the result file, with the media type of its output format and an ' +
+    'attachment `Content-Disposition`. A result over 6 MB once encoded (Lambda’s response limit; parquet ' +
+    'goes base64-encoded through the gateway, 4 characters per 3 bytes) is 413: read it from the storage. ' +
+    'With `?limit=N`: `application/json` `{"columns", "rows"}` (ResultPreview) with the first N rows, ' +
+    'whatever the format, read through DuckDB without reading the rest of the file; 413 when even N rows ' +
+    'are over 6 MB as JSON.',
   security: [{ [bearer.name]: [] }],
-  request: { params: z.object({ id: jobId }) },
+  request: {
+    params: z.object({ id: jobId }),
+    query: z.object({
+      limit: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_PREVIEW_ROWS)
+        .optional()
+        .openapi({ description: 'answer a JSON preview of the first `limit` rows instead of the file' }),
+    }),
+  },
   responses: {
     200: {
-      ...resultFile('the result file, in the job’s output format'),
+      ...resultFile(
+        'the result file, in the job’s output format; with `limit`, application/json ResultPreview',
+      ),
       headers: {
         'Content-Disposition': {
-          description: '`attachment; filename="<name of the output file>"`',
+          description: '`attachment; filename="<name of the output file>"` (not on a preview)',
           schema: { type: 'string' },
         },
       },
     },
-    400: error('invalid_request: a query parameter (the route takes none; no `?limit=N` preview yet)'),
+    400: error(
+      `invalid_request: \`limit\` not an integer from 1 to ${MAX_PREVIEW_ROWS}, given twice, or another query parameter`,
+    ),
     404: error("not_found (unknown id, or another user's job), or input_not_found (the result file is gone)"),
     409: error(
       'job_not_finished (queued or running; `details.status`), or job_failed (failed or cancelled; ' +
         '`details.error_code` is the job’s own error code)',
     ),
     413: error(
-      'result_too_large: over 6 MB once encoded; the message and `details.path` name the storage path',
+      'result_too_large: the file over 6 MB once encoded, or the preview of `limit` rows over 6 MB; the ' +
+        'message and `details.path` name the storage path',
     ),
+    422: error('parse_error: a preview of a result file no longer readable as its format'),
     503: error('storage_error: the job document or the result file is unreadable, or the storage failed'),
     ...authHeaders,
   },

@@ -3,14 +3,16 @@
  * submitter. The file is opened through the storage's descriptor-based
  * `Storage.openInput` in the submitter's scope, so the path checks of
  * every other read apply; its size decides before any byte is read whether
- * it fits in one response.
+ * it fits in one response. With `?limit=N` the answer is instead a JSON
+ * preview of the first N rows, whatever the format (`lib/engine/preview.ts`).
  *
  * @module
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { JobFailedError, JobNotFinishedError, ResultTooLargeError } from '../errors.js';
+import { previewResult, MAX_PREVIEW_ROWS, type Preview } from '../engine/preview.js';
+import { InvalidRequestError, JobFailedError, JobNotFinishedError, ResultTooLargeError } from '../errors.js';
 import type { Job } from '../jobs/job.js';
 import { toStorageError } from '../storage/storage.js';
 import type { OutputFormat } from '../types.js';
@@ -101,4 +103,71 @@ export async function jobResult(
     body: binary ? bytes.toString('base64') : bytes.toString('utf8'),
     isBase64Encoded: binary,
   };
+}
+
+/** The query of `GET /jobs/{id}/result`: none for the file, `limit` for a preview. */
+export interface ResultQuery {
+  /** Rows of the preview; undefined for the whole file. */
+  readonly limit?: number;
+}
+
+/**
+ * Reads the route's query string: at most one `limit`, an integer from 1 to {@link MAX_PREVIEW_ROWS}
+ * in plain digits; nothing else. The raw query string is read when there is one, since API Gateway
+ * joins a repeated parameter's values with commas in `queryStringParameters`.
+ *
+ * @param raw - `rawQueryString` of the event
+ * @param parsed - `queryStringParameters`, when there is no raw query string (null or absent when none:
+ *   serverless-offline sends null)
+ * @throws `InvalidRequestError` for another parameter, a repeated one, or a bad limit
+ */
+export function resultQuery(
+  raw: string | undefined,
+  parsed: Record<string, string | undefined> | null | undefined,
+): ResultQuery {
+  const pairs: [string, string][] =
+    raw !== undefined && raw !== ''
+      ? [...new URLSearchParams(raw)]
+      : Object.entries(parsed ?? {}).map(([k, v]): [string, string] => [k, v ?? '']);
+  const unknown = [...new Set(pairs.map(([k]) => k).filter((k) => k !== 'limit'))];
+  if (unknown.length > 0)
+    throw new InvalidRequestError(`unknown query parameters: ${unknown.join(', ')}; allowed: limit`);
+  if (pairs.length === 0) return {};
+  if (pairs.length > 1) throw new InvalidRequestError(`limit is given ${pairs.length} times; give it once`);
+  const text = pairs[0]![1];
+  const n = /^[1-9]\d{0,3}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_PREVIEW_ROWS))
+    throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_PREVIEW_ROWS}`, {
+      limit: text.slice(0, 20),
+    });
+  return { limit: n };
+}
+
+/**
+ * The first `limit` rows of job `id`'s result as a JSON table, whatever its format.
+ *
+ * @param deps - the service (its job store and storage)
+ * @param id - the job id from the path
+ * @param sub - the caller; another user's job is not found
+ * @param limit - rows to show, 1 to {@link MAX_PREVIEW_ROWS}
+ * @param maxBytes - the largest answer (Lambda's 6 MB by default)
+ * @throws as {@link jobResult}, and `PreviewTooLargeError` (`result_too_large`) when the rows do
+ *   not fit in one answer; `ParseError` when the file is not readable as its format
+ */
+export async function jobResultPreview(
+  deps: ServiceDeps,
+  id: string,
+  sub: string,
+  limit: number,
+  maxBytes = MAX_RESULT_BYTES,
+): Promise<Preview> {
+  const job = await deps.store.getFor(id, sub);
+  requireSucceeded(job);
+  return previewResult(
+    deps.storage.forUser(job.submitted_by),
+    job.output,
+    job.output_format,
+    limit,
+    maxBytes,
+  );
 }

@@ -30,12 +30,13 @@ const FUNCTIONS = [
 ];
 /**
  * Zipped size bounds, set from the measured sizes with room to grow: 1.2 MB for the bundles alone;
- * 28.5 MB for the compute functions and worker, whose zips also carry DuckDB's binding (26 MB of it).
+ * 28.5 MB for the compute functions, the result function (its `?limit=N` preview) and the worker, whose
+ * zips also carry DuckDB's binding (26 MB of it).
  */
 const MAX_ZIP_BYTES: Record<string, number> = {
   health: 1_800_000,
   getJob: 1_800_000,
-  getJobResult: 1_800_000,
+  getJobResult: 32_000_000,
   listJobs: 1_800_000,
   cancelJob: 1_800_000,
   computeGroupBy: 32_000_000,
@@ -45,7 +46,7 @@ const MAX_ZIP_BYTES: Record<string, number> = {
   deadLetter: 1_800_000,
 };
 /** The functions that run DuckDB, whose zips carry its loader and native binding. */
-const DUCKDB_FUNCTIONS = ['computeGroupBy', 'computeNonNull', 'computeStats', 'worker'];
+const DUCKDB_FUNCTIONS = ['computeGroupBy', 'computeNonNull', 'computeStats', 'getJobResult', 'worker'];
 /** Where Lambda loads the binding from: the zip's node_modules, beside functions/. */
 const BINDING_FILES = [
   'node_modules/@duckdb/node-bindings/duckdb.js',
@@ -411,6 +412,11 @@ test('each compute operation has its own function, with the shared DuckDB settin
     'functions/compute.nonNull',
     'functions/compute.stats',
   ]);
+});
+
+test('the result function runs DuckDB for its preview: x86_64 like its binding, 1,024 MB as the compute functions', () => {
+  const p = props('GetJobResultLambdaFunction');
+  expect({ memory: p.MemorySize, arch: p.Architectures }).toEqual({ memory: 1024, arch: ['x86_64'] });
 });
 
 test.each(Object.entries(MAX_ZIP_BYTES))(

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { JOB_KEYS, call, expectError, makeToken, stackEnv, waitForJob, type Job } from './support/client.js';
+import { SALES_COLUMNS, SALES_ROWS } from './support/sales.js';
 
 const env = stackEnv();
 const STATS = { input: 'e2e/sales.csv', columns: ['amount', 'qty'] };
@@ -178,5 +179,52 @@ describe('GET /jobs/{id}/result', () => {
     const res = await call(env.url, 'GET', `/jobs/${id}/result`, { token });
     // The worker may be quick: either it has not finished, or the result is there.
     if (res.status !== 200) expectError(res, 409, 'job_not_finished');
+  });
+});
+
+describe('GET /jobs/{id}/result?limit=N', () => {
+  // non_null keeps every row of the sales in input order: the first three rows are the input's.
+  const FIRST_ROWS = SALES_ROWS.slice(0, 3).map((row) => SALES_COLUMNS.map((c) => row[c]));
+
+  test.each(['csv', 'json', 'ndjson', 'parquet', 'xml'] as const)(
+    'answers the first rows of a %s result as one JSON table',
+    async (format) => {
+      const token = await makeToken(env.secret, { sub: 'result-previewer' });
+      const submitted = await call(env.url, 'POST', '/compute/non_null', {
+        token,
+        body: { input: 'e2e/sales.csv', columns: ['region'], output_format: format },
+      });
+      expect(submitted.status).toBe(202);
+      const id = (submitted.body as Job).job_id;
+      expect((await waitForJob(env.url, token, id)).status).toBe('succeeded');
+      const res = await call(env.url, 'GET', `/jobs/${id}/result?limit=3`, { token });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('content-disposition')).toBeNull();
+      expect(res.body).toEqual({ columns: [...SALES_COLUMNS], rows: FIRST_ROWS });
+    },
+  );
+
+  test('refuses a limit out of 1–1000, a repeated one and any other parameter with 400', async () => {
+    const token = await makeToken(env.secret, { sub: 'result-previewer' });
+    const submitted = await call(env.url, 'POST', '/compute/stats', {
+      token,
+      body: STATS,
+      headers: { prefer: 'wait=25' },
+    });
+    const id = (submitted.body as Job).job_id;
+    for (const query of ['limit=0', 'limit=1001', 'limit=x', 'limit=2&limit=3', 'offset=1']) {
+      expectError(
+        await call(env.url, 'GET', `/jobs/${id}/result?${query}`, { token }),
+        400,
+        'invalid_request',
+      );
+    }
+    const stranger = await makeToken(env.secret, { sub: 'result-stranger' });
+    expectError(
+      await call(env.url, 'GET', `/jobs/${id}/result?limit=3`, { token: stranger }),
+      404,
+      'not_found',
+    );
   });
 });

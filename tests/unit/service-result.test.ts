@@ -5,7 +5,7 @@ import { makeHandlers } from '../../functions/result.js';
 import { makeWorker } from '../../functions/worker.js';
 import { transition } from '../../lib/jobs/job.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
-import { contentDisposition, encodedSize } from '../../lib/service/result.js';
+import { contentDisposition, encodedSize, resultQuery } from '../../lib/service/result.js';
 import type { OutputFormat } from '../../lib/types.js';
 import { apiEvent, lambdaContext } from './factories/api-event.js';
 import { testService, tokenFor } from './factories/service.js';
@@ -32,11 +32,12 @@ async function submit(body: Record<string, unknown>, sub = 'alice'): Promise<str
 const runWorker = (id: string) =>
   makeWorker(() => deps)(sqsEvent(sqsRecord(JSON.stringify({ job_id: id }))), lambdaContext());
 
-async function fetchResult(id: string, sub = 'alice', maxBytes?: number, query?: Record<string, string>) {
+async function fetchResult(id: string, sub = 'alice', maxBytes?: number, rawQuery?: string) {
+  const query = rawQuery === undefined ? undefined : Object.fromEntries(new URLSearchParams(rawQuery));
   const event = apiEvent('GET /jobs/{id}/result', {
     headers: { authorization: `Bearer ${await tokenFor(sub)}` },
     pathParameters: { id },
-    ...(query && { query }),
+    ...(rawQuery !== undefined && { rawQuery, query }),
   });
   const res = await makeHandlers(() => deps, 0, maxBytes).getJobResult(event, lambdaContext());
   return {
@@ -138,18 +139,83 @@ describe('GET /jobs/{id}/result', () => {
     expect((await fetchResult(id, 'alice', encodedSize(file.length, true))).status).toBe(200);
   });
 
-  test('refuses a query parameter with 400 rather than send the whole file to a client asking for a preview', async () => {
-    const { id } = await finishedJob('csv');
-    const res = await fetchResult(id, 'alice', undefined, { limit: '5' });
-    expect(res.status).toBe(400);
-    expect(JSON.parse(res.body).error).toMatchObject({ code: 'invalid_request' });
-    expect(JSON.parse(res.body).error.message).toContain('limit');
-  });
-
   test('names files with quotes or non-ASCII characters safely in Content-Disposition', () => {
     expect(contentDisposition('a"b\\c.csv')).toBe(
       `attachment; filename="a_b_c.csv"; filename*=UTF-8''a%22b%5Cc.csv`,
     );
     expect(contentDisposition('é.csv')).toBe(`attachment; filename="_.csv"; filename*=UTF-8''%C3%A9.csv`);
+  });
+});
+
+describe('GET /jobs/{id}/result?limit=N', () => {
+  const STATS_ROW = ['amount', 2, 1, 1.75, 0.125, 0.3535533905932738, 1.5, 2];
+
+  test.each(['csv', 'json', 'ndjson', 'parquet', 'xml'] as const)(
+    'answers a %s result with the same JSON table of its first rows, not the file',
+    async (format) => {
+      const { id } = await finishedJob(format);
+      const res = await fetchResult(id, 'alice', undefined, 'limit=3');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['content-disposition']).toBeUndefined();
+      expect(res.base64).toBeFalsy();
+      expect(JSON.parse(res.body)).toEqual({
+        columns: ['column', 'count', 'nulls', 'mean', 'variance', 'std', 'min', 'max'],
+        rows: [STATS_ROW],
+      });
+    },
+  );
+
+  test.each([
+    ['limit=0', 'limit must be an integer from 1 to 1000'],
+    ['limit=1001', 'limit must be an integer from 1 to 1000'],
+    ['limit=-1', 'limit must be an integer from 1 to 1000'],
+    ['limit=2.5', 'limit must be an integer from 1 to 1000'],
+    ['limit=1e2', 'limit must be an integer from 1 to 1000'],
+    ['limit=abc', 'limit must be an integer from 1 to 1000'],
+    ['limit=', 'limit must be an integer from 1 to 1000'],
+    ['limit=3&limit=4', 'limit is given 2 times; give it once'],
+    ['limit=3&offset=2', 'unknown query parameters: offset; allowed: limit'],
+    ['format=csv', 'unknown query parameters: format; allowed: limit'],
+  ])('refuses ?%s with 400 invalid_request: %s', async (query, message) => {
+    const { id } = await finishedJob('csv');
+    const res = await fetchResult(id, 'alice', undefined, query);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toMatchObject({ code: 'invalid_request', message });
+  });
+
+  test('reads no query as the whole file, whether the parameters are absent or null (serverless-offline)', () => {
+    expect(resultQuery('', null)).toEqual({});
+    expect(resultQuery(undefined, undefined)).toEqual({});
+    expect(resultQuery(undefined, { limit: '7' })).toEqual({ limit: 7 });
+  });
+
+  test('takes the bounds 1 and 1000 themselves', async () => {
+    const { id } = await finishedJob('csv');
+    expect((await fetchResult(id, 'alice', undefined, 'limit=1')).status).toBe(200);
+    expect((await fetchResult(id, 'alice', undefined, 'limit=1000')).status).toBe(200);
+  });
+
+  test("answers 404 for another user's job and 409 for a job not finished, as the file does", async () => {
+    const { id } = await finishedJob('parquet');
+    const other = await fetchResult(id, 'mallory', undefined, 'limit=3');
+    expect(other.status).toBe(404);
+    expect(other.body).not.toContain('amount');
+    const queued = await submit({ input: 'in/sales.csv', columns: ['amount'] });
+    const res = await fetchResult(queued, 'alice', undefined, 'limit=3');
+    expect(res.status).toBe(409);
+    expect(JSON.parse(res.body).error.code).toBe('job_not_finished');
+  });
+
+  test('answers 413 result_too_large naming the storage path when the rows asked for do not fit', async () => {
+    const { id, output } = await finishedJob('csv');
+    const fits = await fetchResult(id, 'alice', undefined, 'limit=3');
+    const size = Buffer.byteLength(fits.body);
+    const res = await fetchResult(id, 'alice', size - 1, 'limit=3');
+    expect(res.status).toBe(413);
+    const { error } = JSON.parse(res.body);
+    expect(error).toMatchObject({ code: 'result_too_large', details: { path: output, rows: 3 } });
+    expect(error.message).toContain(output);
+    expect((await fetchResult(id, 'alice', size, 'limit=3')).status).toBe(200);
   });
 });

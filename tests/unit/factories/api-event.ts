@@ -8,6 +8,8 @@ export interface ApiEventOptions {
   rawBody?: string;
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
+  /** The raw query string, when it must differ from `query`'s (a repeated parameter). */
+  rawQuery?: string;
 }
 
 /** An API Gateway HTTP API (payload 2.0) event, as Lambda receives it. */
@@ -18,7 +20,7 @@ export function apiEvent(routeKey: string, options: ApiEventOptions = {}): APIGa
     version: '2.0',
     routeKey,
     rawPath: path,
-    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
+    rawQueryString: options.rawQuery ?? new URLSearchParams(options.query ?? {}).toString(),
     headers: { 'content-type': 'application/json', ...(options.headers ?? {}) },
     ...(options.query && { queryStringParameters: options.query }),
     ...(options.pathParameters && { pathParameters: options.pathParameters }),
