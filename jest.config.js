@@ -41,9 +41,12 @@ export default {
     },
     {
       ...base,
-      // Packages the service for a cloud stage (offline) and checks the CloudFormation template.
+      // Packages the service for a cloud stage (offline) once, in its global setup, and checks the
+      // CloudFormation template and the zips (tests/deploy/package.ts).
       displayName: 'deploy',
       testMatch: ['<rootDir>/tests/deploy/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/deploy/global-setup.mjs',
+      globalTeardown: '<rootDir>/tests/deploy/global-teardown.mjs',
     },
     {
       ...base,

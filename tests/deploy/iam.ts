@@ -12,6 +12,10 @@ export interface TemplateResource {
   readonly Type: string;
   readonly Properties: Record<string, unknown>;
   readonly DependsOn?: string[];
+  /** What CloudFormation does with it when the stack is deleted (`Delete` when absent). */
+  readonly DeletionPolicy?: string;
+  /** What CloudFormation does with the old one when an update replaces it (`Delete` when absent). */
+  readonly UpdateReplacePolicy?: string;
 }
 
 /** One statement of an IAM policy. */
@@ -56,6 +60,13 @@ export function statementsOf(resources: Record<string, TemplateResource>, roleId
 /** The actions `statements` allow, sorted and without repeats. */
 export function actionsOf(statements: readonly Statement[]): string[] {
   return [...new Set(statements.flatMap((s) => [s.Action].flat()))].sort();
+}
+
+/** The logical ids of every IAM role of the template, sorted. */
+export function iamRoles(resources: Record<string, TemplateResource>): string[] {
+  return Object.keys(resources)
+    .filter((id) => resources[id]!.Type === 'AWS::IAM::Role')
+    .sort();
 }
 
 /** The statements of `statements` that allow `action`. */
