@@ -123,13 +123,13 @@ describe('the jobs table', () => {
         fn,
         table: env.JOBS_TABLE,
         days: env.JOB_RETENTION_DAYS,
-        endpoint: env.DYNAMODB_ENDPOINT,
+        endpoint: env.DYNAMODB_ENDPOINT ?? '',
       }).toEqual({
         fn,
         table: { Ref: 'JobsTable' },
         days: '30',
-        // The cloud's functions talk to DynamoDB's regional endpoint: no local server.
-        endpoint: undefined,
+        // The cloud's functions talk to DynamoDB's regional endpoint: no local server (absent or empty).
+        endpoint: '',
       });
     }
   });
