@@ -25,3 +25,33 @@ export function decodeCursor(cursor: string): string {
   if (!isJobId(id)) throw new InvalidRequestError('cursor is not one this service gave');
   return id;
 }
+
+const PLACE_PREFIX = 'at:';
+
+/** The place of a job in its user's index, as a place cursor names it (`DynamoJobStore`). */
+export interface CursorPosition {
+  /** `<submitted_at>#<job_id>` */
+  readonly createdKey: string;
+  readonly jobId: string;
+}
+
+/** The cursor of the page that follows the job at `createdKey` (`<submitted_at>#<job_id>`) in its user's index. */
+export function encodePlaceCursor(createdKey: string): string {
+  return Buffer.from(PLACE_PREFIX + createdKey, 'utf8').toString('base64url');
+}
+
+/**
+ * The place in its user's index of the last job of the previous page.
+ *
+ * @throws `InvalidRequestError` for a cursor this service did not give
+ */
+export function decodePlaceCursor(cursor: string): CursorPosition {
+  const text = /^[\w-]{1,160}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const createdKey = text.startsWith(PLACE_PREFIX) ? text.slice(PLACE_PREFIX.length) : '';
+  const hash = createdKey.lastIndexOf('#');
+  const jobId = createdKey.slice(hash + 1);
+  if (hash < 1 || !isJobId(jobId) || Number.isNaN(Date.parse(createdKey.slice(0, hash)))) {
+    throw new InvalidRequestError('cursor is not one this service gave');
+  }
+  return { createdKey, jobId };
+}
