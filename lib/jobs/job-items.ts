@@ -37,7 +37,7 @@ export function idempotencyItemKey(sub: string, key: string): { pk: string } {
 export const idempotencyPk = (user: string, hash: string): string => `idem#${user}#${hash}`;
 
 /** Attributes a job's item carries beside the job's own fields. */
-interface JobItemExtras {
+export interface JobItemExtras {
   readonly pk: string;
   /** Optimistic lock: every write checks the version it read and stores the next one. */
   readonly version: number;
