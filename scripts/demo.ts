@@ -3,16 +3,15 @@
  * local stack if none answers on PORT (3000), puts a small sales data set
  * in every format on the storage (`demo/sales.*`), runs each operation on
  * each through the HTTP API with a token, and prints each request, its job's
- * life and a preview of its result. Uses the same HDFS_ROOT as `npm start`.
+ * life and a preview of its result through `GET /jobs/{id}/result?limit=5`,
+ * as a table. Uses the same HDFS_ROOT as `npm start`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issueToken } from '../lib/auth/token.js';
 import { loadConfig } from '../lib/config.js';
-import { connectTo } from '../lib/engine/database.js';
 import { runCompute } from '../lib/engine/index.js';
-import { Params, rowsWith } from '../lib/engine/sql.js';
 import { Storage } from '../lib/storage/storage.js';
 import type { OutputFormat } from '../lib/types.js';
 
@@ -102,25 +101,36 @@ async function startStack(): Promise<ChildProcess> {
   return child;
 }
 
-async function preview(output: string, format: OutputFormat): Promise<string> {
-  if (format !== 'parquet') return (await storage.readText(output)).split('\n').slice(0, 6).join('\n    ');
-  const input = await storage.openInput(output);
-  const file = input.path;
-  const connection = await connectTo(await storage.realRoot());
-  try {
-    const params = new Params();
-    const rows = await rowsWith(
-      connection,
-      `SELECT * FROM read_parquet(${params.text(file)}) LIMIT 5`,
-      params,
-    );
-    return rows
-      .map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)))
-      .join('\n    ');
-  } finally {
-    connection.closeSync();
-    await input.close();
-  }
+/** The JSON preview of a result, `GET /jobs/{id}/result?limit=N`. */
+interface Preview {
+  readonly columns: string[];
+  readonly rows: (string | number | boolean | null)[][];
+}
+
+/** Rows of a preview as an aligned text table (null as ∅, long cells cut). */
+function table({ columns, rows }: Preview): string {
+  const text = (cell: unknown): string => {
+    const s = cell === null ? '∅' : String(cell);
+    return s.length > 24 ? `${s.slice(0, 23)}…` : s;
+  };
+  const lines = [columns.map(text), ...rows.map((row) => row.map(text))];
+  const widths = columns.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
+  const format = (line: string[]) =>
+    line
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join(' │ ')
+      .trimEnd();
+  const rule = widths.map((w) => '─'.repeat(w)).join('─┼─');
+  return [format(lines[0]!), rule, ...lines.slice(1).map(format)].join('\n    ');
+}
+
+/** The first rows of a job's result through the API, whatever its format, as a table. */
+async function preview(token: string, id: string, limit = 5): Promise<string> {
+  const route = `/jobs/${id}/result?limit=${limit}`;
+  const res = await fetch(`${url}${route}`, { headers: { authorization: `Bearer ${token}` } });
+  const head = `GET ${route}  → ${res.status} ${res.headers.get('content-type') ?? ''}`;
+  if (res.status !== 200) return `${head}\n    ${await res.text()}`;
+  return `${head}\n    ${table((await res.json()) as Preview)}`;
 }
 
 const config = loadConfig();
@@ -147,9 +157,8 @@ try {
       console.log(
         `  → ${res.status} job ${String(job.job_id)}: queued ${String(job.submitted_at).slice(11, 23)} → started ${String(job.started_at).slice(11, 23)} → ${String(job.status)} in ${String(job.duration_ms)} ms, attempt ${String(job.attempts)}, ${String(job.rows_in)} rows in, ${String(job.rows_out)} out`,
       );
-      console.log(
-        `  ${String(job.output)}:\n    ${await preview(String(job.output), job.output_format as OutputFormat)}\n`,
-      );
+      console.log(`  ${String(job.output)} (${String(job.output_format)}):`);
+      console.log(`  ${await preview(token, String(job.job_id))}\n`);
     }
   }
   console.log(`demo done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
