@@ -6,12 +6,20 @@
  *
  * @module
  */
+import { writeFile } from 'node:fs/promises';
 import type { Storage } from '../storage/storage.js';
 import type { OutputFormat } from '../types.js';
 import type { JobRunner } from './runner.js';
 import type { Params } from './sql.js';
 import { quoteIdent } from './sql.js';
-import { writeXmlResult } from './xml/index.js';
+import {
+  writeXmlResult,
+  XML_EPILOG,
+  XML_PROLOG,
+  XML_ROWS_COPY,
+  XML_SQL_MAX_COLUMNS,
+  xmlRowsSql,
+} from './xml/index.js';
 
 /** One output column. */
 export interface OutColumn {
@@ -32,17 +40,14 @@ export interface ResultQuery {
   readonly params: Params;
 }
 
-function selectList(columns: readonly OutColumn[], format: OutputFormat): string {
-  return columns
-    .map((c) => {
-      let expr = c.expr;
-      if (c.double && (format === 'csv' || format === 'xml')) expr = `df_numtext(${expr})`;
-      else if (c.double && (format === 'json' || format === 'ndjson'))
-        expr = `CAST(df_numtext(${expr}) AS JSON)`;
-      else if (c.double) expr = `CAST(${expr} AS DOUBLE)`;
-      return `${expr} AS ${quoteIdent(c.name)}`;
-    })
-    .join(', ');
+/** SQL of each output column's value as the format writes it. */
+function outputExprs(columns: readonly OutColumn[], format: OutputFormat): string[] {
+  return columns.map((c) => {
+    if (c.double && (format === 'csv' || format === 'xml')) return `df_numtext(${c.expr})`;
+    if (c.double && (format === 'json' || format === 'ndjson')) return `CAST(df_numtext(${c.expr}) AS JSON)`;
+    if (c.double) return `CAST(${c.expr} AS DOUBLE)`;
+    return c.expr;
+  });
 }
 
 const COPY_OPTIONS: Record<Exclude<OutputFormat, 'xml'>, string> = {
@@ -51,6 +56,27 @@ const COPY_OPTIONS: Record<Exclude<OutputFormat, 'xml'>, string> = {
   ndjson: 'FORMAT json',
   parquet: 'FORMAT parquet, COMPRESSION zstd',
 };
+
+/**
+ * The query rendering each row as an XML record in DuckDB ({@link xmlRowsSql}), when the
+ * result's column types allow it (their types come from a run that reads no row).
+ */
+async function xmlRowsQuery(
+  runner: JobRunner,
+  query: ResultQuery,
+  exprs: readonly string[],
+  selectList: string,
+  params: Params,
+  rest: string,
+): Promise<string | undefined> {
+  if (query.columns.length > XML_SQL_MAX_COLUMNS) return undefined;
+  const types = await runner.columnTypes(`SELECT ${selectList} FROM ${query.from} LIMIT 0`, params);
+  return xmlRowsSql(
+    query.columns.map((c, j) => ({ name: c.name, expr: exprs[j]!, type: types[j]!, plain: c.double })),
+    params,
+    rest,
+  );
+}
 
 /**
  * Writes the result of `query` to `output` atomically.
@@ -66,14 +92,29 @@ export async function writeResult(
   query: ResultQuery,
 ): Promise<{ rows: number; bytes: number }> {
   const params = query.params.clone();
-  const sql =
-    `SELECT ${selectList(query.columns, format)} FROM ${query.from}` +
+  const exprs = outputExprs(query.columns, format);
+  const selectList = exprs.map((e, j) => `${e} AS ${quoteIdent(query.columns[j]!.name)}`).join(', ');
+  const rest =
+    `FROM ${query.from}` +
     (query.where !== undefined ? ` WHERE ${query.where}` : '') +
     (query.orderBy !== undefined ? ` ORDER BY ${query.orderBy}` : '');
+  const sql = `SELECT ${selectList} ${rest}`;
   let rows = 0;
   if (format === 'xml') {
-    const { bytes } = await storage.writeAtomic(output, async (sink) => {
-      rows = await runner.stream(sql, params, async (result) => (await writeXmlResult(result, sink)).rows);
+    const fast = await xmlRowsQuery(runner, query, exprs, selectList, params, rest);
+    if (fast === undefined) {
+      const { bytes } = await storage.writeAtomic(output, async (sink) => {
+        rows = await runner.stream(sql, params, async (result) => (await writeXmlResult(result, sink)).rows);
+      });
+      return { rows, bytes };
+    }
+    const { bytes } = await storage.writeAtomicFile(output, async (tmpPath) => {
+      rows = await runner.run(
+        `COPY (${fast}) TO ${params.text(tmpPath)} (${XML_ROWS_COPY}, USE_TMP_FILE false)`,
+        params,
+      );
+      // DuckDB puts a line between the prolog and the epilog even when there is no row.
+      if (rows === 0) await writeFile(tmpPath, XML_PROLOG + XML_EPILOG);
     });
     return { rows, bytes };
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DuckDBConnection, DuckDBResult, JS } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBType, JS } from '@duckdb/node-api';
 import { CancelledError } from '../errors.js';
 import { fromDuckDbError } from './duckdb-errors.js';
 import type { Params } from './sql.js';
@@ -86,6 +86,14 @@ export class JobRunner {
       const { values, types } = params.bindingsFor(sql);
       const reader = await this.connection.runAndReadAll(sql, values, types);
       return reader.getRowsJS();
+    });
+  }
+
+  /** The column types of a query's result, from a run that reads no row (append `LIMIT 0` to `sql`). */
+  async columnTypes(sql: string, params: Params): Promise<DuckDBType[]> {
+    return this.#watch(async () => {
+      const { values, types } = params.bindingsFor(sql);
+      return (await this.connection.run(sql, values, types)).columnTypes();
     });
   }
 
