@@ -16,7 +16,7 @@ import { connectTo } from './database.js';
 import { fromDuckDbError } from './duckdb-errors.js';
 import { defaultOutputFormat, formatFromPath } from './formats.js';
 import { computeGroupBy } from './group-by.js';
-import { planNonNull } from './non-null.js';
+import { planNonNull, TYPE_GUESS_FAILED } from './non-null.js';
 import { footerPlace } from './parquet-footer.js';
 import { writeResult } from './output.js';
 import { JobRunner, type ComputeControl } from './runner.js';
@@ -282,7 +282,17 @@ async function compute(
     return done(grouped.rowsIn, written);
   }
   const columns = lookup(source, request.columns);
-  const plan = await planNonNull(runner, source, { columns, how: options.how ?? 'all' }, outputFormat);
-  const written = await writeResult(runner, storage, request.output, outputFormat, plan.query);
-  return done(plan.rowsIn, written);
+  const nonNull = { columns, how: options.how ?? 'all' } as const;
+  const plan = await planNonNull(runner, source, nonNull, outputFormat);
+  try {
+    return done(plan.rowsIn, await writeResult(runner, storage, request.output, outputFormat, plan.query));
+  } catch (err) {
+    if (!plan.guessed || !(err instanceof Error) || !err.message.includes(TYPE_GUESS_FAILED)) throw err;
+    // A cell contradicted a type guessed from the sample: type the columns over the whole input.
+    const typedPlan = await planNonNull(runner, source, nonNull, outputFormat, false);
+    return done(
+      typedPlan.rowsIn,
+      await writeResult(runner, storage, request.output, outputFormat, typedPlan.query),
+    );
+  }
 }

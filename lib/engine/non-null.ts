@@ -3,6 +3,9 @@
  * at least one), with all input columns in input order, rows in input
  * order. CSV to CSV copies the kept cells verbatim; any other pair first
  * types every text column over the whole input, then writes typed cells.
+ * When the row count is known without a pass (XML), the types are guessed
+ * from the first rows and checked on every cell by the writing query itself,
+ * which fails on a contradiction; the caller then types the whole input.
  *
  * @module
  */
@@ -11,7 +14,7 @@ import type { SourceColumn } from './columns.js';
 import type { OutColumn, ResultQuery } from './output.js';
 import type { JobRunner } from './runner.js';
 import type { Source } from './source.js';
-import { typeCounters, typed, typeFromCounts } from './typing.js';
+import { asBoolean, asNumber, typeCounters, typed, typeFromCounts } from './typing.js';
 
 /** Parameters of `non_null`. */
 export interface NonNullParams {
@@ -23,7 +26,18 @@ export interface NonNullParams {
 export interface NonNullPlan {
   readonly query: ResultQuery;
   readonly rowsIn: number;
+  /**
+   * Some column types were guessed from a sample: the query fails with {@link TYPE_GUESS_FAILED}
+   * on a cell that contradicts its guess, and is then planned again without guessing.
+   */
+  readonly guessed: boolean;
 }
+
+/** Text of the error a guessed plan's query raises on a cell that contradicts its column's guess. */
+export const TYPE_GUESS_FAILED = 'df_type_guess_failed';
+
+/** Rows whose cells guess the types of a source whose row count is known (XML). */
+export const TYPE_SAMPLE_ROWS = 2048;
 
 /** Whether the output copies text cells as they are (CSV or TSV into CSV). */
 export function copiesVerbatim(source: Source, output: OutputFormat): boolean {
@@ -39,12 +53,32 @@ export async function planNonNull(
   source: Source,
   params: NonNullParams,
   output: OutputFormat,
+  guess = true,
 ): Promise<NonNullPlan> {
   const verbatim = copiesVerbatim(source, output);
   const text = verbatim ? [] : source.columns.filter((c) => c.kind === 'text');
   let rowsIn = source.rowCount;
   const types = new Map<string, ReturnType<typeof typeFromCounts>>();
-  if (text.length > 0 || rowsIn === undefined) {
+  const checks: string[] = [];
+  if (guess && text.length > 0 && rowsIn !== undefined) {
+    // The row count is known (XML): the types are guessed from a sample instead of a pass over the
+    // whole input, and the output query checks every cell against its guess. A sample that has a
+    // value neither numeric nor boolean proves the column is text; only number and boolean
+    // guesses need the check.
+    const aggs = text.flatMap((c) => typeCounters(c.expr));
+    const row = (
+      await runner.rows(
+        `SELECT ${aggs.join(', ')} FROM (SELECT * FROM ${source.from} LIMIT ${TYPE_SAMPLE_ROWS})`,
+        source.params.clone(),
+      )
+    )[0]!.map(Number);
+    text.forEach((c, i) => {
+      const type = typeFromCounts(row[3 * i]!, row[1 + 3 * i]!, row[2 + 3 * i]!);
+      types.set(c.name, type);
+      if (type === 'number') checks.push(`(${c.expr} IS NOT NULL AND ${asNumber(c.expr)} IS NULL)`);
+      if (type === 'boolean') checks.push(`(${c.expr} IS NOT NULL AND ${asBoolean(c.expr)} IS NULL)`);
+    });
+  } else if (text.length > 0 || rowsIn === undefined) {
     const aggs = ['count(*)', ...text.flatMap((c) => typeCounters(c.expr))];
     const row = (
       await runner.rows(`SELECT ${aggs.join(', ')} FROM ${source.from}`, source.params.clone())
@@ -60,14 +94,18 @@ export async function planNonNull(
     const t = typed(c, types.get(c.name));
     return { name: c.name, expr: t.expr, double: t.type === 'number' && !t.exact };
   });
-  const tests = params.columns.map((c) => `(${c.expr}) IS NOT NULL`);
+  const tests = params.columns
+    .map((c) => `(${c.expr}) IS NOT NULL`)
+    .join(params.how === 'all' ? ' AND ' : ' OR ');
+  // One CASE, so that the checks run on every row, the rows the filter drops included (DuckDB
+  // would reorder the terms of an AND and skip them).
+  const where =
+    checks.length === 0
+      ? tests
+      : `CASE WHEN ${checks.join(' OR ')} THEN error('${TYPE_GUESS_FAILED}') ELSE ${tests} END`;
   return {
-    query: {
-      columns,
-      from: source.from,
-      where: tests.join(params.how === 'all' ? ' AND ' : ' OR '),
-      params: source.params,
-    },
+    query: { columns, from: source.from, where, params: source.params },
     rowsIn: rowsIn ?? 0,
+    guessed: checks.length > 0,
   };
 }
