@@ -8,12 +8,11 @@
 import { InvalidRequestError } from '../lib/errors.js';
 import { json } from '../lib/http/status.js';
 import { withHttp, type ApiHandler } from '../lib/http/with-http.js';
-import { decodeCursor } from '../lib/jobs/cursor.js';
+import { decodeCursor, PAGE_SIZE } from '../lib/jobs/cursor.js';
 import { JOB_STATUSES, jobView, transition, type JobStatus } from '../lib/jobs/job.js';
 import { deps, type ServiceDeps } from '../lib/service/deps.js';
 
-const DEFAULT_LIMIT = 20;
-const MAX_LIMIT = 100;
+const { default: DEFAULT_LIMIT, max: MAX_LIMIT } = PAGE_SIZE;
 
 /** `GET /jobs/{id}`. */
 export const readJob: ApiHandler = async (event, d) =>

@@ -44,8 +44,13 @@ export const REQUEST_LIMITS = {
   maxNullValues: 100,
 } as const;
 
-/** The `Idempotency-Key` header of a submission: 1 to 255 printable ASCII characters. */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** Longest `Idempotency-Key` accepted, in characters. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+/**
+ * The `Idempotency-Key` header of a submission: 1 to {@link IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII
+ * characters (no space: `!` to `~`).
+ */
+export const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${IDEMPOTENCY_KEY_MAX_LENGTH}}$`);
 
 /** The input formats each format-specific option applies to. */
 export const FORMAT_OPTIONS = {

@@ -289,10 +289,16 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
-/** The queue cannot be reached: nothing was queued. */
+/** The queue cannot be reached: nothing was queued. The client should retry later. */
 export class QueueUnavailableError extends AppError {
-  /** @param message - what failed, without endpoints or credentials */
-  constructor(message = 'the job queue is unavailable; retry later') {
+  /**
+   * @param message - what failed, without endpoints or credentials
+   * @param retryAfterSeconds - sent as `Retry-After` (an outage of the queue is expected to be short)
+   */
+  constructor(
+    message = 'the job queue is unavailable; retry later',
+    readonly retryAfterSeconds = 5,
+  ) {
     super('queue_unavailable', message);
   }
 }

@@ -11,31 +11,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issueToken } from '../lib/auth/token.js';
 import { loadConfig } from '../lib/config.js';
-import { runCompute } from '../lib/engine/index.js';
+import { DEMO_FORMATS, putDemoDataSet } from '../lib/local/demo-data.js';
 import { Storage } from '../lib/storage/storage.js';
-import type { OutputFormat } from '../lib/types.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const url = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
 // The demo's user: with STORAGE_SCOPE=user its files go under users/demo/, where the API looks for them.
 const storage = Storage.fromEnv().forUser('demo');
-const FORMATS: OutputFormat[] = ['csv', 'json', 'ndjson', 'xml', 'parquet'];
-
-/** The data set, as CSV: the other formats are made from it by the engine itself. */
-const SALES_CSV = `region,city,product,quantity,unit_price,paid
-Nord,Lille,café,12,4.5,true
-Nord,Lille,thé,5,3.2,true
-Sud,Marseille,café,20,4.5,false
-Sud,Nice,chocolat,,6.9,true
-Est,Strasbourg,thé,7,3.2,
-Est,Metz,café,14,4.7,true
-Ouest,Nantes,chocolat,9,6.5,false
-Nord,Amiens,café,3,4.5,true
-Sud,Toulon,thé,11,3.1,true
-,Paris,café,8,5,false
-Ouest,Brest,café,,4.6,true
-Est,Nancy,chocolat,6,7.1,true
-`;
+const FORMATS = DEMO_FORMATS;
 
 const REQUESTS = [
   {
@@ -45,24 +28,6 @@ const REQUESTS = [
   { op: 'non_null', body: { columns: ['region', 'quantity'] } },
   { op: 'stats', body: { columns: ['quantity', 'unit_price'] } },
 ];
-
-async function putDataSet(): Promise<void> {
-  if (!(await storage.exists('demo/sales.csv'))) {
-    await storage.writeAtomic('demo/sales.csv', async (sink) => sink.write(SALES_CSV));
-  }
-  for (const format of FORMATS) {
-    const rel = `demo/sales.${format}`;
-    if (await storage.exists(rel)) continue;
-    // Every row has a city: non_null on it copies the whole table into the other format.
-    await runCompute(storage, {
-      operation: 'non_null',
-      input: 'demo/sales.csv',
-      columns: ['city'],
-      output: rel,
-      output_format: format,
-    });
-  }
-}
 
 async function healthy(token: string): Promise<boolean> {
   try {
@@ -138,7 +103,7 @@ const token = await issueToken({ sub: 'demo', ttl: '1h' }, config.auth, config.j
 const started = Date.now();
 const stack = (await healthy(token)) ? undefined : await startStack();
 try {
-  await putDataSet();
+  await putDemoDataSet(storage);
   console.log(`storage: ${storage.root} (demo/sales.{${FORMATS.join(',')}})\n`);
   for (const format of FORMATS) {
     for (const { op, body } of REQUESTS) {

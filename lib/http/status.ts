@@ -4,7 +4,13 @@
  * @module
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { isAppError, TooManyRequestsError, UnauthorizedError, type ErrorCode } from '../errors.js';
+import {
+  isAppError,
+  QueueUnavailableError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  type ErrorCode,
+} from '../errors.js';
 
 /** HTTP status of each stable error code. */
 export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
@@ -65,7 +71,9 @@ export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
       ? `Bearer error="invalid_token", error_description="${err.message.replace(/"/g, "'")}"`
       : 'Bearer';
   }
-  if (err instanceof TooManyRequestsError) headers['retry-after'] = String(err.retryAfterSeconds);
+  if (err instanceof TooManyRequestsError || err instanceof QueueUnavailableError) {
+    headers['retry-after'] = String(err.retryAfterSeconds);
+  }
   const body = {
     code: err.code,
     message: err.message,

@@ -9,6 +9,12 @@ import { isJobId } from './job.js';
 
 const PREFIX = 'after:';
 
+/** Jobs per page of `GET /jobs`: `limit` when given (1 to `max`), else `default`. */
+export const PAGE_SIZE = { default: 20, max: 100 } as const;
+
+/** The shape of every cursor this service gives (base64url, at most 128 characters). */
+export const CURSOR_PATTERN = /^[\w-]{1,128}$/;
+
 /** The cursor of the page that follows the job `lastId`. */
 export function encodeCursor(lastId: string): string {
   return Buffer.from(PREFIX + lastId, 'utf8').toString('base64url');
@@ -20,7 +26,7 @@ export function encodeCursor(lastId: string): string {
  * @throws `InvalidRequestError` for a cursor this service did not give
  */
 export function decodeCursor(cursor: string): string {
-  const text = /^[\w-]{1,128}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const text = CURSOR_PATTERN.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const id = text.startsWith(PREFIX) ? text.slice(PREFIX.length) : '';
   if (!isJobId(id)) throw new InvalidRequestError('cursor is not one this service gave');
   return id;

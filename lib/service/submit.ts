@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import {
+  IDEMPOTENCY_KEY_MAX_LENGTH,
   IDEMPOTENCY_KEY_PATTERN,
   PARAMS_SCHEMAS,
   type ComputeParams,
@@ -75,7 +76,9 @@ function parseParams(operation: Operation, body: unknown): ComputeParams {
 export function checkIdempotencyKey(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new InvalidRequestError('Idempotency-Key must be 1 to 255 printable ASCII characters');
+    throw new InvalidRequestError(
+      `Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters, without spaces`,
+    );
   }
   return key;
 }

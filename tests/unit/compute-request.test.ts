@@ -4,9 +4,6 @@
  * input of another format, whether the format is named or comes from the
  * input's extension.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import type { z } from 'zod';
 import {
   ComputeRequestSchema,
@@ -154,30 +151,5 @@ describe('format-specific options', () => {
       'options.record_tag',
       'options.null_values',
     ]);
-  });
-});
-
-describe('the contract', () => {
-  const spec = parse(
-    readFileSync(fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url)), 'utf8'),
-  ) as {
-    paths: Record<
-      string,
-      {
-        post?: {
-          requestBody: { content: { 'application/json': { examples: Record<string, { value: unknown }> } } };
-        };
-      }
-    >;
-  };
-
-  test.each(OPERATIONS)('every example body of /compute/%s is valid for that operation', (operation) => {
-    const examples = Object.values(
-      spec.paths[`/compute/${operation}`]!.post!.requestBody.content['application/json'].examples,
-    );
-    expect(examples.length).toBeGreaterThan(0);
-    for (const { value } of examples) {
-      expect(PARAMS_SCHEMAS[operation].safeParse(value).error?.issues).toBeUndefined();
-    }
   });
 });

@@ -207,11 +207,12 @@ describe('POST /compute/<operation>', () => {
     expect(res.headers['retry-after']).toBe('5');
   });
 
-  test('answers 503 when the queue is down, leaving no queued job behind', async () => {
+  test('answers 503 with Retry-After when the queue is down, leaving no queued job behind', async () => {
     queue.down = true;
     const res = await submit('stats', { input: 'in/sales.csv', columns: ['amount'] });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('queue_unavailable');
+    expect(res.headers['retry-after']).toBe('5');
     queue.down = false;
     expect((await jobRoute('listJobs', 'alice')).body.jobs).toEqual([]);
   });

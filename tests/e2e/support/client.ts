@@ -4,6 +4,7 @@
  * @module
  */
 import { SignJWT } from 'jose';
+import { isJsonMediaType } from '../../../lib/http/middlewares.js';
 import { contractProblems } from './contract.js';
 
 /** Coordinates of the shared stack, set by global-setup.ts. */
@@ -105,7 +106,8 @@ export async function call(
   });
   const text = await response.text();
   let parsed: unknown = undefined;
-  if ((response.headers.get('content-type') ?? '').includes('json') && text.length > 0)
+  // JSON is `application/json` or `application/…+json`; `application/x-ndjson` (a result file) is text.
+  if (isJsonMediaType(response.headers.get('content-type') ?? '') && text.length > 0)
     parsed = JSON.parse(text);
   // Every response must be one the contract (docs/openapi.yaml) describes.
   const problems = contractProblems(
