@@ -12,8 +12,11 @@ const PREFIX = 'after:';
 /** Jobs per page of `GET /jobs`: `limit` when given (1 to `max`), else `default`. */
 export const PAGE_SIZE = { default: 20, max: 100 } as const;
 
-/** The shape of every cursor this service gives (base64url, at most 128 characters). */
-export const CURSOR_PATTERN = /^[\w-]{1,128}$/;
+/**
+ * The shape of every cursor this service gives, of either store (base64url, at most 160 characters: a
+ * place cursor of `DynamoJobStore` is about 70); the contract states it, so both decoders check it.
+ */
+export const CURSOR_PATTERN = /^[\w-]{1,160}$/;
 
 /** The cursor of the page that follows the job `lastId`. */
 export function encodeCursor(lastId: string): string {
@@ -52,7 +55,7 @@ export function encodePlaceCursor(createdKey: string): string {
  * @throws `InvalidRequestError` for a cursor this service did not give
  */
 export function decodePlaceCursor(cursor: string): CursorPosition {
-  const text = /^[\w-]{1,160}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const text = CURSOR_PATTERN.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const createdKey = text.startsWith(PLACE_PREFIX) ? text.slice(PLACE_PREFIX.length) : '';
   const hash = createdKey.lastIndexOf('#');
   const jobId = createdKey.slice(hash + 1);
