@@ -8,7 +8,7 @@
  *
  * Environment: PORT (3000), SQS_PORT (9324), DYNAMODB_PORT (8000), JOBS_TABLE, LAMBDA_PORT (PORT+2), HDFS_ROOT (local-hdfs), JWT_SECRET,
  * MAX_QUEUED_JOBS (1000), MAX_QUEUED_JOBS_PER_USER (100), MAX_WORKER_CONCURRENCY (2; 0 pauses the worker), WORKER_BATCH_SIZE (10),
- * WORKER_VISIBILITY_TIMEOUT (30 s), MAX_RECEIVE_COUNT (3), SQS_PERSIST (1), LOG_LEVEL (info).
+ * WORKER_VISIBILITY_TIMEOUT (30 s), MAX_RECEIVE_COUNT (3), SQS_PERSIST (1), DYNAMODB_PERSIST (1), LOG_LEVEL (info).
  *
  * For fault tests, SQS_OUTAGE_SIGNAL (unset): a signal, e.g. SIGUSR2, that closes the SQS server's
  * listener (connections refused) and, sent again, reopens it on the same port; see

@@ -33,6 +33,8 @@ export interface LocalSettings {
   readonly maxReceiveCount: number;
   /** Keep queues and messages across restarts in `<HDFS_ROOT>/.sqs` (`SQS_PERSIST`, on). */
   readonly persistQueues: boolean;
+  /** Keep the local DynamoDB's tables across restarts in `<HDFS_ROOT>/.dynamodb` (`DYNAMODB_PERSIST`, on). */
+  readonly persistTables: boolean;
   /** Minimum level of the stack's own log lines (`LOG_LEVEL`, info). */
   readonly logLevel: string;
 }
@@ -64,6 +66,7 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const port = intFrom(env, 'PORT', 3000, 1, 65535);
   const root = env.HDFS_ROOT && env.HDFS_ROOT.trim() !== '' ? env.HDFS_ROOT : 'local-hdfs';
   const persist = (env.SQS_PERSIST ?? '1').trim().toLowerCase();
+  const persistTables = (env.DYNAMODB_PERSIST ?? '1').trim().toLowerCase();
   return {
     port,
     sqsPort: intFrom(env, 'SQS_PORT', 9324, 1, 65535),
@@ -77,6 +80,7 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env, cwd = proces
     visibilityTimeout: intFrom(env, 'WORKER_VISIBILITY_TIMEOUT', 30, 1, 43_200),
     maxReceiveCount: intFrom(env, 'MAX_RECEIVE_COUNT', 3, 1, 1000),
     persistQueues: !['0', 'false', 'no', 'off'].includes(persist),
+    persistTables: !['0', 'false', 'no', 'off'].includes(persistTables),
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 }

@@ -215,10 +215,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       visibilityTimeout: settings.visibilityTimeout,
       maxReceiveCount: settings.maxReceiveCount,
     });
-    // Job state: persisted beside the queues' database, so that a SIGKILL and restart lose nothing.
+    // Job state: persisted beside the queues' database, so that a SIGKILL and restart lose nothing
+    // (DYNAMODB_PERSIST=0 keeps it in memory, as a test of a failing storage needs: DynamoDB in AWS
+    // does not live on the shared file system, and its open files would keep a remount busy).
     const dynamo = await startLocalDynamo({
       port: settings.dynamodbPort,
-      dataDir: path.join(settings.hdfsRoot, '.dynamodb'),
+      ...(settings.persistTables ? { dataDir: path.join(settings.hdfsRoot, '.dynamodb') } : {}),
     });
     cleanups.push(() => dynamo.stop());
     const dynamoClient = new DynamoDBClient({

@@ -5,7 +5,8 @@
  * system cause; while the root takes no writes, `/health` answers 503
  * `degraded` and submissions 503 `storage_error`, never a 500 or a hang; once
  * it takes writes again, everything works as before. The queue is kept in
- * memory (`SQS_PERSIST=0`), as SQS in AWS does not live on the storage.
+ * memory (`SQS_PERSIST=0`), as SQS in AWS does not live on the storage, and
+ * so is the local DynamoDB (`DYNAMODB_PERSIST=0`).
  *
  * Needs the right to mount (root with CAP_SYS_ADMIN): skipped, saying why,
  * where mounting is impossible.
@@ -55,7 +56,7 @@ beforeAll(async () => {
   stack = await spawnStack({
     root,
     jwtSecret: SECRET,
-    env: { SQS_PERSIST: '0', WORKER_VISIBILITY_TIMEOUT: '1' },
+    env: { SQS_PERSIST: '0', DYNAMODB_PERSIST: '0', WORKER_VISIBILITY_TIMEOUT: '1' },
   });
   token = await makeToken(SECRET, { sub: 'storage-victim' });
 }, 180_000);

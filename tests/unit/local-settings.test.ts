@@ -15,6 +15,7 @@ describe('localSettings', () => {
       visibilityTimeout: 30,
       maxReceiveCount: 3,
       persistQueues: true,
+      persistTables: true,
       logLevel: 'info',
     });
   });
@@ -35,6 +36,12 @@ describe('localSettings', () => {
 
   test('turns queue persistence off with SQS_PERSIST=0', () => {
     expect(localSettings({ SQS_PERSIST: '0' }, '/repo').persistQueues).toBe(false);
+  });
+
+  test('turns table persistence off with DYNAMODB_PERSIST=0 and leaves the queues persisted', () => {
+    const settings = localSettings({ DYNAMODB_PERSIST: '0' }, '/repo');
+    expect(settings.persistTables).toBe(false);
+    expect(settings.persistQueues).toBe(true);
   });
 
   test.each([
