@@ -18,7 +18,9 @@
  * - `df_bool(text)`: `true`/`false` in any letter case, else NULL;
  * - `df_numtext(double)`: JavaScript's shortest round-trip text of a number
  *   (`2`, `0.1`, `1e-7`, `1e+21`, `-0`), NULL for NaN and infinities, which
- *   no text format can carry as a number.
+ *   no text format can carry as a number;
+ * - `df_jsonnum(double)`: the text DuckDB's JSON writer gives the JSON value
+ *   of `df_numtext` (see json-rows.ts).
  */
 export const MACROS: readonly string[] = [
   `CREATE MACRO df_finite(d) AS CASE WHEN isinf(d) OR isnan(d) THEN NULL ELSE d END`,
@@ -64,5 +66,15 @@ export const MACROS: readonly string[] = [
        WHEN x <> 0 AND x = trunc(x) AND abs(x) < 9007199254740992 THEN CAST(CAST(x AS BIGINT) AS VARCHAR)
        WHEN abs(x) >= 0.0001 AND abs(x) < 1e15 THEN CAST(x AS VARCHAR)
        ELSE df_numtext_of(x, CAST(x AS VARCHAR))
+     END`,
+  // A DOUBLE as DuckDB's JSON writer prints the JSON value of its df_numtext (json-rows.ts): on the fast
+  // paths that is df_numtext's text (the same shortest digits, no exponent); elsewhere DuckDB prints
+  // the parsed value again in its own layout (`1e21`, `0` for `-0`), which only a cast to JSON gives.
+  `CREATE MACRO df_jsonnum(x) AS
+     CASE
+       WHEN x IS NULL OR isnan(x) OR isinf(x) THEN NULL
+       WHEN x <> 0 AND x = trunc(x) AND abs(x) < 9007199254740992 THEN CAST(CAST(x AS BIGINT) AS VARCHAR)
+       WHEN abs(x) >= 0.0001 AND abs(x) < 1e15 THEN CAST(x AS VARCHAR)
+       ELSE CAST(to_json(CAST(df_numtext_of(x, CAST(x AS VARCHAR)) AS JSON)) AS VARCHAR)
      END`,
 ];

@@ -1,17 +1,19 @@
 /**
  * `non_null`: the rows where every listed column is non-null (`how: any`:
  * at least one), with all input columns in input order, rows in input
- * order. CSV to CSV copies the kept cells verbatim; any other pair first
- * types every text column over the whole input, then writes typed cells.
- * When the row count is known without a pass (XML), the types are guessed
- * from the first rows and checked on every cell by the writing query itself,
- * which fails on a contradiction; the caller then types the whole input.
+ * order. CSV to CSV copies the kept cells verbatim; any other pair writes
+ * typed cells. The types of text columns are guessed from the first rows and
+ * checked on every cell by the writing query itself, which fails on a
+ * contradiction; the caller then types the whole input in a pass of its own
+ * and writes again. The input's rows are counted by the writing query when
+ * the source does not know them (JSON, NDJSON, CSV), not by a pass of their own.
  *
  * @module
  */
 import type { OutputFormat } from '../types.js';
 import type { SourceColumn } from './columns.js';
 import type { OutColumn, ResultQuery } from './output.js';
+import { RowCounter } from './row-counter.js';
 import type { JobRunner } from './runner.js';
 import type { Source } from './source.js';
 import { asBoolean, asNumber, typeCounters, typed, typeFromCounts } from './typing.js';
@@ -25,7 +27,8 @@ export interface NonNullParams {
 /** The output query of `non_null` and the rows read. */
 export interface NonNullPlan {
   readonly query: ResultQuery;
-  readonly rowsIn: number;
+  /** Rows read; call after the query has run (it may be what counts them). */
+  rowsIn(): Promise<number>;
   /**
    * Some column types were guessed from a sample: the query fails with {@link TYPE_GUESS_FAILED}
    * on a cell that contradicts its guess, and is then planned again without guessing.
@@ -36,7 +39,7 @@ export interface NonNullPlan {
 /** Text of the error a guessed plan's query raises on a cell that contradicts its column's guess. */
 export const TYPE_GUESS_FAILED = 'df_type_guess_failed';
 
-/** Rows whose cells guess the types of a source whose row count is known (XML). */
+/** Rows whose cells guess the types of the text columns. */
 export const TYPE_SAMPLE_ROWS = 2048;
 
 /** Whether the output copies text cells as they are (CSV or TSV into CSV). */
@@ -58,27 +61,31 @@ export async function planNonNull(
   const verbatim = copiesVerbatim(source, output);
   const text = verbatim ? [] : source.columns.filter((c) => c.kind === 'text');
   let rowsIn = source.rowCount;
+  let counter: RowCounter | undefined;
   const types = new Map<string, ReturnType<typeof typeFromCounts>>();
   const checks: string[] = [];
-  if (guess && text.length > 0 && rowsIn !== undefined) {
-    // The row count is known (XML): the types are guessed from a sample instead of a pass over the
-    // whole input, and the output query checks every cell against its guess. A sample that has a
-    // value neither numeric nor boolean proves the column is text; only number and boolean
-    // guesses need the check.
-    const aggs = text.flatMap((c) => typeCounters(c.expr));
-    const row = (
-      await runner.rows(
-        `SELECT ${aggs.join(', ')} FROM (SELECT * FROM ${source.from} LIMIT ${TYPE_SAMPLE_ROWS})`,
-        source.params.clone(),
-      )
-    )[0]!.map(Number);
-    text.forEach((c, i) => {
-      const type = typeFromCounts(row[3 * i]!, row[1 + 3 * i]!, row[2 + 3 * i]!);
-      types.set(c.name, type);
-      if (type === 'number') checks.push(`(${c.expr} IS NOT NULL AND ${asNumber(c.expr)} IS NULL)`);
-      if (type === 'boolean') checks.push(`(${c.expr} IS NOT NULL AND ${asBoolean(c.expr)} IS NULL)`);
-    });
-  } else if (text.length > 0 || rowsIn === undefined) {
+  if (guess || text.length === 0) {
+    // No pass before the output query: the types are guessed from a sample and the output query
+    // checks every cell against its guess. A sample that has a value neither numeric nor boolean
+    // proves the column is text; only number and boolean guesses need the check.
+    if (text.length > 0) {
+      const aggs = text.flatMap((c) => typeCounters(c.expr));
+      const row = (
+        await runner.rows(
+          `SELECT ${aggs.join(', ')} FROM (SELECT * FROM ${source.from} LIMIT ${TYPE_SAMPLE_ROWS})`,
+          source.params.clone(),
+        )
+      )[0]!.map(Number);
+      text.forEach((c, i) => {
+        const type = typeFromCounts(row[3 * i]!, row[1 + 3 * i]!, row[2 + 3 * i]!);
+        types.set(c.name, type);
+        if (type === 'number') checks.push(`(${c.expr} IS NOT NULL AND ${asNumber(c.expr)} IS NULL)`);
+        if (type === 'boolean') checks.push(`(${c.expr} IS NOT NULL AND ${asBoolean(c.expr)} IS NULL)`);
+      });
+    }
+    // The rows are counted by the output query as it reads them.
+    if (rowsIn === undefined) counter = await RowCounter.create(runner);
+  } else {
     const aggs = ['count(*)', ...text.flatMap((c) => typeCounters(c.expr))];
     const row = (
       await runner.rows(`SELECT ${aggs.join(', ')} FROM ${source.from}`, source.params.clone())
@@ -97,15 +104,17 @@ export async function planNonNull(
   const tests = params.columns
     .map((c) => `(${c.expr}) IS NOT NULL`)
     .join(params.how === 'all' ? ' AND ' : ' OR ');
-  // One CASE, so that the checks run on every row, the rows the filter drops included (DuckDB
-  // would reorder the terms of an AND and skip them).
-  const where =
-    checks.length === 0
-      ? tests
-      : `CASE WHEN ${checks.join(' OR ')} THEN error('${TYPE_GUESS_FAILED}') ELSE ${tests} END`;
+  // One CASE, so that the counter and the checks run on every row, the rows the filter drops
+  // included (DuckDB would reorder the terms of an AND and skip them).
+  const whens = [
+    ...(counter !== undefined ? [`WHEN ${counter.tick} THEN NULL`] : []),
+    ...(checks.length > 0 ? [`WHEN ${checks.join(' OR ')} THEN error('${TYPE_GUESS_FAILED}')`] : []),
+  ];
+  const where = whens.length === 0 ? tests : `CASE ${whens.join(' ')} ELSE ${tests} END`;
+  const known = rowsIn ?? 0;
   return {
     query: { columns, from: source.from, where, params: source.params },
-    rowsIn: rowsIn ?? 0,
+    rowsIn: async () => (counter !== undefined ? counter.count() : known),
     guessed: checks.length > 0,
   };
 }

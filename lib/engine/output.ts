@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Storage } from '../storage/storage.js';
 import type { OutputFormat } from '../types.js';
+import { jsonRowsCopy, jsonRowsSql, rendersJsonRows } from './json-rows.js';
 import type { JobRunner } from './runner.js';
 import type { Params } from './sql.js';
 import { quoteIdent } from './sql.js';
@@ -115,6 +116,16 @@ export async function writeResult(
       );
       // DuckDB puts a line between the prolog and the epilog even when there is no row.
       if (rows === 0) await writeFile(tmpPath, XML_PROLOG + XML_EPILOG);
+    });
+    return { rows, bytes };
+  }
+  if (rendersJsonRows(format, query.columns)) {
+    const lines = `SELECT ${jsonRowsSql(query.columns, params)} AS json_row ${rest}`;
+    const { bytes } = await storage.writeAtomicFile(output, async (tmpPath) => {
+      rows = await runner.run(
+        `COPY (${lines}) TO ${params.text(tmpPath)} (${jsonRowsCopy(format)}, USE_TMP_FILE false)`,
+        params,
+      );
     });
     return { rows, bytes };
   }

@@ -43,7 +43,7 @@ export interface Source {
   readonly params: Params;
   /** Every column, in input order. */
   readonly columns: readonly SourceColumn[];
-  /** Rows, when the file says it without a pass (Parquet metadata). */
+  /** Rows, when known without a pass over the input (Parquet metadata, XML's load). */
   readonly rowCount?: number;
   /**
    * Some text columns are read as numbers on a sample's word: a query over them fails with a
