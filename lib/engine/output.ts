@@ -55,7 +55,8 @@ const COPY_OPTIONS: Record<Exclude<OutputFormat, 'xml'>, string> = {
   csv: "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NULL ''",
   json: 'FORMAT json, ARRAY true',
   ndjson: 'FORMAT json',
-  parquet: 'FORMAT parquet, COMPRESSION zstd',
+  // snappy, as the README documents; zstd costs more CPU to write (bench/results.md).
+  parquet: 'FORMAT parquet, COMPRESSION snappy',
 };
 
 /**

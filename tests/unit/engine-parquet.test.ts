@@ -107,3 +107,20 @@ test('keeps every digit of an INT64 beyond 2^53 in JSON, NDJSON, XML and Parquet
   expect(back.getRowsJS()).toContainEqual(['BIGINT', '9007199254740993']);
   reader.closeSync();
 });
+
+test('writes Parquet results compressed with snappy, as the README documents', async () => {
+  await copyFile(path.join(FIXTURES, 'types-zstd.parquet'), path.join(root, 'in', 'codec.parquet'));
+  await runCompute(storage, {
+    operation: 'non_null',
+    input: 'in/codec.parquet',
+    columns: ['id'],
+    output: 'out/codec.parquet',
+    output_format: 'parquet',
+  } as ComputeRequest);
+  const reader = await (await DuckDBInstance.create(':memory:')).connect();
+  const codecs = await reader.runAndReadAll(
+    `SELECT DISTINCT compression FROM parquet_metadata('${path.join(root, 'out', 'codec.parquet')}')`,
+  );
+  expect(codecs.getRowsJS()).toEqual([['SNAPPY']]);
+  reader.closeSync();
+});
