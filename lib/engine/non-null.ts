@@ -16,7 +16,7 @@ import type { OutColumn, ResultQuery } from './output.js';
 import { RowCounter } from './row-counter.js';
 import type { JobRunner } from './runner.js';
 import type { Source } from './source.js';
-import { asBoolean, asNumber, typeCounters, typed, typeFromCounts } from './typing.js';
+import { typeCounters, typed, typeFromCounts } from './typing.js';
 
 /** Parameters of `non_null`. */
 export interface NonNullParams {
@@ -63,7 +63,8 @@ export async function planNonNull(
   let rowsIn = source.rowCount;
   let counter: RowCounter | undefined;
   const types = new Map<string, ReturnType<typeof typeFromCounts>>();
-  const checks: string[] = [];
+  /** Columns whose guessed type every cell is checked against. */
+  const guessed = new Set<string>();
   if (guess || text.length === 0) {
     // No pass before the output query: the types are guessed from a sample and the output query
     // checks every cell against its guess. A sample that has a value neither numeric nor boolean
@@ -79,8 +80,7 @@ export async function planNonNull(
       text.forEach((c, i) => {
         const type = typeFromCounts(row[3 * i]!, row[1 + 3 * i]!, row[2 + 3 * i]!);
         types.set(c.name, type);
-        if (type === 'number') checks.push(`(${c.expr} IS NOT NULL AND ${asNumber(c.expr)} IS NULL)`);
-        if (type === 'boolean') checks.push(`(${c.expr} IS NOT NULL AND ${asBoolean(c.expr)} IS NULL)`);
+        if (type === 'number' || type === 'boolean') guessed.add(c.name);
       });
     }
     // The rows are counted by the output query as it reads them.
@@ -96,13 +96,34 @@ export async function planNonNull(
     );
     runner.passDone();
   }
-  const columns: OutColumn[] = source.columns.map((c) => {
-    if (verbatim) return { name: c.name, expr: c.expr, double: false };
-    const t = typed(c, types.get(c.name));
-    return { name: c.name, expr: t.expr, double: t.type === 'number' && !t.exact };
+  const typedColumns = source.columns.map((c) => typed(c, verbatim ? 'string' : types.get(c.name)));
+  let from = source.from;
+  let raw = (i: number): string => source.columns[i]!.expr;
+  let value = (i: number): string => typedColumns[i]!.expr;
+  const checks: string[] = [];
+  if (guessed.size > 0) {
+    // Each cell is read and typed once, in a subquery whose values the checks, the filter and the
+    // output share: DuckDB shares no expression between WHERE and the select list, so typed in each
+    // of them a cell would be converted twice.
+    const inner = source.columns.flatMap((c, i) =>
+      typedColumns[i]!.expr === c.expr
+        ? [`${c.expr} AS r${i}`]
+        : [`${c.expr} AS r${i}`, `${typedColumns[i]!.expr} AS v${i}`],
+    );
+    from = `(SELECT ${inner.join(', ')} FROM ${source.from})`;
+    raw = (i) => `r${i}`;
+    value = (i) => (typedColumns[i]!.expr === source.columns[i]!.expr ? `r${i}` : `v${i}`);
+    source.columns.forEach((c, i) => {
+      if (guessed.has(c.name)) checks.push(`(r${i} IS NOT NULL AND v${i} IS NULL)`);
+    });
+  }
+  const columns: OutColumn[] = source.columns.map((c, i) => {
+    const t = typedColumns[i]!;
+    return { name: c.name, expr: value(i), double: !verbatim && t.type === 'number' && !t.exact };
   });
+  const index = new Map(source.columns.map((c, i) => [c.name, i] as const));
   const tests = params.columns
-    .map((c) => `(${c.expr}) IS NOT NULL`)
+    .map((c) => `(${raw(index.get(c.name)!)}) IS NOT NULL`)
     .join(params.how === 'all' ? ' AND ' : ' OR ');
   // One CASE, so that the counter and the checks run on every row, the rows the filter drops
   // included (DuckDB would reorder the terms of an AND and skip them).
@@ -113,7 +134,7 @@ export async function planNonNull(
   const where = whens.length === 0 ? tests : `CASE ${whens.join(' ')} ELSE ${tests} END`;
   const known = rowsIn ?? 0;
   return {
-    query: { columns, from: source.from, where, params: source.params },
+    query: { columns, from, where, params: source.params },
     rowsIn: async () => (counter !== undefined ? counter.count() : known),
     guessed: checks.length > 0,
   };
