@@ -2,8 +2,8 @@
  * `node --import tsx bench/jobs-table-bench.ts [--jobs 100000] [--list-at 10000] [--concurrency 16]`:
  * the job table's figures on the local server the stack runs (dynalite, persisted in a temporary folder).
  *
- * 1. Writes `--list-at` jobs of one user through `DynamoJobStore.create` (half of them then finished through
- *    `DynamoJobStore.update`, as a real history is), and times `list(limit 100)` (the `GET /jobs?limit=100` query)
+ * 1. Writes `--list-at` jobs of one user through `JobStore.create` (half of them then finished through
+ *    `JobStore.update`, as a real history is), and times `list(limit 100)` (the `GET /jobs?limit=100` query)
  *    and `list(status=succeeded, limit 100)`: p50/p99 of 200 calls each.
  * 2. Goes on to `--jobs` jobs and reports the process's RSS (dynalite runs in this process, as in the stack)
  *    beside its RSS before dynalite started, and the LevelDB folder's size.
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoJobStore } from '../lib/jobs/dynamo-job-store.js';
+import { JobStore } from '../lib/jobs/job-store.js';
 import { createJobTableClient, ensureJobTable } from '../lib/jobs/job-table.js';
 import { newJobId, transition, type Job } from '../lib/jobs/job.js';
 import { startLocalDynamo } from '../lib/local/dynamodb-server.js';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   await ensureJobTable(raw, 'bench-jobs');
-  const store = new DynamoJobStore(
+  const store = new JobStore(
     new Storage(dir),
     {
       client: createJobTableClient({ region: 'us-east-1', dynamodbEndpoint: db.endpoint }),

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NotFoundError } from '../lib/errors.js';
 import { JobStore } from '../lib/jobs/job-store.js';
+import { createJobTableClient } from '../lib/jobs/job-table.js';
 import { LocalQueuesUnavailableError, QueueAdmin, type ReasonLookup } from '../lib/local/queue-admin.js';
 import { localSettings } from '../lib/local/settings.js';
 import { Storage } from '../lib/storage/storage.js';
@@ -41,14 +42,25 @@ const admin = new QueueAdmin(
   }),
   endpoint,
 );
-const store = new JobStore(new Storage(settings.hdfsRoot));
+// Job reasons come from the stack's table: `DYNAMODB_ENDPOINT`, else `http://127.0.0.1:<DYNAMODB_PORT>` (8000).
+const store = new JobStore(
+  new Storage(settings.hdfsRoot),
+  {
+    client: createJobTableClient({
+      region: settings.region,
+      dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT?.trim() || `http://127.0.0.1:${settings.dynamodbPort}`,
+    }),
+    name: settings.jobsTable,
+  },
+  { retentionDays: 30 },
+);
 const reasonOf: ReasonLookup = async (jobId) => {
   try {
     const job = await store.get(jobId);
     return job.error ? `${job.error.code}: ${job.error.message}` : `job is ${job.status}, no error recorded`;
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
-    return `job document unreadable (${(err as Error).message})`;
+    return `job unreadable (${(err as Error).message})`;
   }
 };
 

@@ -7,12 +7,16 @@
  */
 import { issueToken } from '../lib/auth/token.js';
 import { loadConfig } from '../lib/config.js';
+import { importJobFiles } from '../lib/jobs/import-files.js';
 import { recoverJobs, type Recovery } from '../lib/jobs/recover.js';
 import { buildDeps } from '../lib/service/deps.js';
 
 /** The hooks of {@link serviceHooks}. */
 export interface ServiceHooks {
-  /** Re-enqueues every job left queued or running, failing those that used their attempts. */
+  /**
+   * Imports the `.jobs/` folder of an older version if there is one, then re-enqueues every job left
+   * queued or running, failing those that used their attempts.
+   */
   recover(): Promise<Recovery>;
   /**
    * A token for `sub` with the configured issuer and audience, valid for `ttl` (`30m`, `12h`; within
@@ -26,6 +30,15 @@ export async function serviceHooks(): Promise<ServiceHooks> {
   return {
     recover: async () => {
       const d = buildDeps(loadConfig());
+      // Job state of a version that kept it as files: imported once, before the recovery counts it.
+      const imported = await importJobFiles(d.config.hdfsRoot, d.store.table, d.config.jobRetentionDays);
+      if (imported)
+        d.logger.info('job files of an older version imported into the jobs table', {
+          jobs: imported.jobs,
+          idempotency_keys: imported.keys,
+          skipped: imported.skipped,
+          folder_renamed_to: imported.renamedTo,
+        });
       const recovery = await recoverJobs(d.store, d.queue, d.config.maxReceiveCount);
       if (recovery.countsError !== undefined)
         d.logger.warn('per-user counts of active jobs not repaired at startup; the next start repairs them', {

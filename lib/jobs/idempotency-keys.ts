@@ -6,11 +6,17 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { idempotencyItemKey, isExpired } from './job-items.js';
-import type { IdempotentAnswer } from './job-store.js';
 import { isConditionFailed, send, type JobTable } from './table-ops.js';
 
 /** How long a key holds, in ms. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+/** How the first request of an idempotency key was answered (202 unless `Prefer: wait` gave the finished job). */
+export interface IdempotentAnswer {
+  readonly status: 200 | 202;
+  /** The `Preference-Applied` of that answer, if any. */
+  readonly preference_applied?: string;
+}
 
 /** A key's item. */
 export interface IdempotencyEntry {

@@ -9,8 +9,7 @@
 import { readdir, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { IDEMPOTENCY_TTL_MS } from './idempotency-keys.js';
-import type { IdempotentAnswer } from './job-store.js';
+import { IDEMPOTENCY_TTL_MS, type IdempotentAnswer } from './idempotency-keys.js';
 import { isJobId, JOB_STATUSES, type Job } from './job.js';
 import { idempotencyPk, toJobItem, userKey } from './job-items.js';
 import { isConditionFailed, send, type JobTable } from './table-ops.js';

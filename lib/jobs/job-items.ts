@@ -7,11 +7,11 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { userKey } from './job-store.js';
 import { StorageError } from '../errors.js';
 import { TERMINAL_STATUSES, type Job } from './job.js';
 
-export { userKey };
+/** The key of a user in the table: a hash of `sub` (subs may be long, or personal data). */
+export const userKey = (sub: string): string => createHash('sha256').update(sub).digest('hex').slice(0, 32);
 
 /** The value of the sparse `unfinished` attribute of queued and running jobs. */
 export const UNFINISHED_JOB = '1';

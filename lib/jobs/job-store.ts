@@ -1,44 +1,39 @@
 /**
- * The job store: one JSON document per job on the storage, written
- * atomically. It is the source of truth of every job's state; the queue
- * only carries job ids.
+ * The job store: every job's state in the jobs' DynamoDB table (the local
+ * stack's dynalite, DynamoDB in the cloud). It is the source of truth of
+ * every job's state; the queue only carries job ids, and outputs stay on the
+ * shared storage.
  *
  * @module
  */
-import { createHash } from 'node:crypto';
-import { InputNotFoundError, NotFoundError, OutputExistsError, StorageError } from '../errors.js';
-import { FileLocks } from '../storage/file-lock.js';
-import { StateFiles } from '../storage/state-files.js';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
-import { ActiveJobs } from './active-jobs.js';
+import { ActiveCounts } from './active-counts.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { IdempotencyKeys, type IdempotentAnswer } from './idempotency-keys.js';
 import { isJobId, TERMINAL_STATUSES, type Job, type JobStatus } from './job.js';
+import {
+  fromJobItem,
+  isExpired,
+  jobKey,
+  toJobItem,
+  UNFINISHED_JOB,
+  userKey,
+  type JobItem,
+} from './job-items.js';
+import { JOB_INDEXES } from './job-table.js';
+import { backoff, isConditionFailed, send, type JobTable } from './table-ops.js';
 
-const LOCK_STALE_MS = 30_000;
-const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+export type { IdempotentAnswer } from './idempotency-keys.js';
+export type { JobTable } from './table-ops.js';
+export { userKey } from './job-items.js';
 
 /** A page of jobs. */
 export interface JobPage {
   readonly jobs: Job[];
   /** Opaque cursor of the next page, or null on the last page. */
   readonly next_cursor: string | null;
-}
-
-/** How the first request of an idempotency key was answered (202 unless `Prefer: wait` gave the finished job). */
-export interface IdempotentAnswer {
-  readonly status: 200 | 202;
-  /** The `Preference-Applied` of that answer, if any. */
-  readonly preference_applied?: string;
-}
-
-/** An idempotency key's entry (`.jobs/idem/<hash>.json`). */
-interface IdempotencyEntry {
-  readonly job_id: string;
-  /** When the key was claimed, in ms since the epoch. */
-  readonly at: number;
-  /** SHA-256 of the request that claimed it (operation and canonical body); absent in entries of older versions. */
-  readonly fingerprint?: string;
-  readonly answer?: IdempotentAnswer;
 }
 
 /** The job an idempotency key points at, with what {@link JobStore.findByIdempotencyKey} knows of its request. */
@@ -56,116 +51,92 @@ export interface ListOptions {
   readonly cursor?: string;
 }
 
-/** The key of a user in the store's file names: a hash of `sub`, safe as a file name. */
-export const userKey = (sub: string): string => createHash('sha256').update(sub).digest('hex').slice(0, 32);
+/** Options of {@link JobStore}. */
+export interface JobStoreOptions {
+  /** Days a finished job is kept (`JOB_RETENTION_DAYS`). */
+  readonly retentionDays: number;
+}
+
+/** An item the listing shows: not expired, and a job's (a damaged item is skipped; `GET /jobs/{id}` says 503). */
+function listable(item: Record<string, unknown>): boolean {
+  if (isExpired(item)) return false;
+  try {
+    fromJobItem(item);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type QueryPage = { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
 
 /**
- * Jobs on a {@link Storage}, under `.jobs/`:
- * `.jobs/<id>.json` (the document), `.jobs/users/<hash of sub>/<id>` (the
- * per-user index, names only), `.jobs/idem/<hash>.json` (idempotency keys),
- * `.jobs/locks/<id>` (update locks), `.jobs/active/<hash of sub>/<id>` (the
- * user's queued and running jobs, see {@link ActiveJobs}).
+ * Jobs as items of one DynamoDB table (see `job-items.ts` for the layout):
+ * a job per item, its user's counter of active jobs, idempotency keys.
  *
- * Updates are serialised per job with a lock file created exclusively
- * (`O_EXCL`), so the HTTP cancel and the worker's start can never both win.
- * A lock whose holder is a dead process of this host, or older than 30 s,
- * is taken as left by a crash and broken.
+ * Every change is a conditional write on the `version` the change was
+ * computed from (optimistic locking): of two concurrent changes of one job
+ * exactly one wins, the other is computed again on the job as it now is. So
+ * the HTTP cancel and the worker's start can never both win, and no update is
+ * lost, with no lock to break after a crash.
  */
 export class JobStore {
-  readonly #state: StateFiles;
-  readonly #locks: FileLocks;
-  readonly #active: ActiveJobs;
+  readonly #table: JobTable;
+  readonly #retentionDays: number;
+  readonly #counts: ActiveCounts;
+  readonly #keys: IdempotencyKeys;
 
-  /** @param storage - the shared storage; the store's files live under its `.jobs/` */
-  constructor(readonly storage: Storage) {
-    this.#state = new StateFiles(storage.root);
-    this.#locks = new FileLocks(this.#state, { staleMs: LOCK_STALE_MS });
-    this.#active = new ActiveJobs(this.#state, this.#locks, (id) =>
-      this.get(id).catch((err: unknown) => {
-        if (err instanceof NotFoundError) return undefined;
-        throw err;
+  /**
+   * @param storage - the shared storage (the jobs' inputs and outputs; the recovery cleans it)
+   * @param table - the jobs' table
+   * @param options - retention of finished jobs
+   */
+  constructor(
+    readonly storage: Storage,
+    readonly table: JobTable,
+    options: JobStoreOptions,
+  ) {
+    this.#table = table;
+    this.#retentionDays = options.retentionDays;
+    this.#counts = new ActiveCounts(table);
+    this.#keys = new IdempotencyKeys(table);
+  }
+
+  /**
+   * Stores a new job.
+   *
+   * @throws `StorageError` when the table cannot be written (or the id is taken, which never happens)
+   */
+  async create(job: Job): Promise<void> {
+    await send(
+      this.#table,
+      new PutCommand({
+        TableName: this.#table.name,
+        Item: toJobItem(job, 1, this.#retentionDays),
+        ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   }
 
-  #path(id: string): string {
-    return `.jobs/${id}.json`;
-  }
-
-  /** Stores a new job and indexes it under its submitter. */
-  async create(job: Job): Promise<void> {
-    // Index entry first: a crash between the two leaves an entry without a document, which the
-    // listing skips, never a document (re-queued by the recovery) that its user cannot list.
-    await this.#state.createMarker(`.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`);
-    await this.#state.write(this.#path(job.job_id), JSON.stringify(job));
+  async #read(id: string): Promise<{ job: Job; version: number }> {
+    if (!isJobId(id)) throw new NotFoundError(`no job ${JSON.stringify(id.slice(0, 64))}`);
+    const { Item } = await send<{ Item?: Record<string, unknown> }>(
+      this.#table,
+      new GetCommand({ TableName: this.#table.name, Key: jobKey(id), ConsistentRead: true }),
+    );
+    // An expired job is gone, whether or not the table has deleted its item yet.
+    if (Item === undefined || isExpired(Item)) throw new NotFoundError(`no job ${id}`);
+    return fromJobItem(Item);
   }
 
   /**
    * Reads a job.
    *
-   * @throws `NotFoundError` when there is no such job
-   * @throws `StorageError` when its document is unreadable (truncated, corrupt): the storage's fault, not
-   *   the client's, and not an internal error either
+   * @throws `NotFoundError` when there is no such job (or it expired)
+   * @throws `StorageError` when the table cannot be read, or the item is not a job's
    */
   async get(id: string): Promise<Job> {
-    if (!isJobId(id)) throw new NotFoundError(`no job ${JSON.stringify(id.slice(0, 64))}`);
-    let text: string;
-    try {
-      text = await this.#state.read(this.#path(id));
-    } catch (err) {
-      if (err instanceof InputNotFoundError) throw new NotFoundError(`no job ${id}`);
-      throw err;
-    }
-    let job: unknown;
-    try {
-      job = JSON.parse(text);
-    } catch {
-      job = undefined;
-    }
-    if (typeof job !== 'object' || job === null || (job as Partial<Job>).job_id !== id) {
-      throw new StorageError(`the document of job ${id} is unreadable (truncated or corrupt)`);
-    }
-    return job as Job;
-  }
-
-  /** Removes a job that was never queued (its enqueue failed), with its index and active entries. */
-  async discard(job: Job): Promise<void> {
-    await this.#state.remove(`.jobs/users/${userKey(job.submitted_by)}/${job.job_id}`);
-    await this.#state.remove(this.#path(job.job_id));
-    await this.#active.release(userKey(job.submitted_by), job.job_id);
-  }
-
-  /**
-   * Counts `sub`'s queued and running jobs and, when there are fewer than
-   * `limit`, counts `jobId` among them: exact under concurrent submissions
-   * (see {@link ActiveJobs.reserve}). The reservation ends with the job's
-   * terminal transition, {@link JobStore.discard} or {@link JobStore.releaseSlot}.
-   *
-   * @returns false when `sub` already has `limit` jobs queued or running
-   * @throws `StorageError` when the storage refuses the entry
-   */
-  async reserveSlot(sub: string, jobId: string, limit: number): Promise<boolean> {
-    return this.#active.reserve(userKey(sub), jobId, limit);
-  }
-
-  /** Gives back a reservation of {@link JobStore.reserveSlot} whose job was not created. */
-  async releaseSlot(sub: string, jobId: string): Promise<void> {
-    await this.#active.release(userKey(sub), jobId);
-  }
-
-  /** How many jobs `sub` has queued or running. */
-  async activeCount(sub: string): Promise<number> {
-    return this.#active.count(userKey(sub));
-  }
-
-  /**
-   * Makes the users' active entries match the job documents (recovery at
-   * startup: entries a crash left, or jobs stored before entries existed).
-   *
-   * @returns how many entries were added and removed
-   */
-  async reconcileActive(unfinished: readonly Job[]): Promise<{ added: number; removed: number }> {
-    return this.#active.reconcile(unfinished.map((j) => ({ user: userKey(j.submitted_by), id: j.job_id })));
+    return (await this.#read(id)).job;
   }
 
   /** Reads a job the caller may see: others' jobs are reported as missing, not forbidden. */
@@ -176,69 +147,160 @@ export class JobStore {
   }
 
   /**
-   * Changes a job under its lock: `change` gets the current document and
-   * may throw (e.g. a forbidden transition) to leave it untouched. A job
-   * that ends here stops counting among its user's active jobs.
+   * Removes a job that was never queued (its enqueue failed, or another job
+   * won its idempotency key). Its slot is given back by the submission
+   * ({@link JobStore.releaseSlot}), which reserved it.
+   */
+  async discard(job: Job): Promise<void> {
+    await send(this.#table, new DeleteCommand({ TableName: this.#table.name, Key: jobKey(job.job_id) }));
+  }
+
+  /**
+   * Counts one more job for `sub` when they have fewer than `limit` queued or
+   * running: exact under concurrent submissions (an atomic conditional
+   * increment). The job stops counting at its terminal transition; a job that
+   * is not created gives its slot back with {@link JobStore.releaseSlot}.
+   *
+   * @returns false when `sub` already has `limit` jobs queued or running
+   * @throws `StorageError` when the table cannot be written
+   */
+  async reserveSlot(sub: string, limit: number): Promise<boolean> {
+    return this.#counts.reserve(sub, limit);
+  }
+
+  /** Gives back a slot of {@link JobStore.reserveSlot} whose job was not created, or was discarded. */
+  async releaseSlot(sub: string): Promise<void> {
+    await this.#counts.release(sub);
+  }
+
+  /** How many jobs `sub` has queued or running. */
+  async activeCount(sub: string): Promise<number> {
+    return this.#counts.count(sub);
+  }
+
+  /**
+   * Sets the users' counts to their unfinished jobs (recovery at the local
+   * start: a crash between a job's write and its counter's leaves a count one
+   * too high; jobs imported from an older version have none).
+   *
+   * @returns how many counters were changed
+   */
+  async repairCounts(unfinished: readonly Job[]): Promise<number> {
+    return this.#counts.repair(unfinished.map((j) => j.submitted_by));
+  }
+
+  /**
+   * Changes a job: `change` gets the current job and may throw (e.g. a
+   * forbidden transition) to leave it untouched; a change that alters nothing
+   * writes nothing. The write is conditional on the version read: when
+   * another change won meanwhile, `change` runs again on the job as it now is
+   * (so it must be a function of the job it gets). A job that ends here stops
+   * counting among its user's active jobs.
    *
    * @returns the job as stored afterwards
+   * @throws `NotFoundError` when there is no such job
+   * @throws `StorageError` when the table cannot be read or written
    */
   async update(id: string, change: (job: Job) => void | Promise<void>): Promise<Job> {
-    const unlock = await this.#locks.acquire(`.jobs/locks/${id}`);
-    try {
-      const job = await this.get(id);
+    for (let attempt = 0; ; attempt++) {
+      const { job, version } = await this.#read(id);
+      const before = JSON.stringify(job);
       const wasOpen = !TERMINAL_STATUSES.has(job.status);
       await change(job);
-      await this.#state.write(this.#path(id), JSON.stringify(job), { overwrite: true });
-      // After the document: a crash in between leaves an entry of an ended job, which is pruned, never
-      // a running job that does not count.
-      if (wasOpen && TERMINAL_STATUSES.has(job.status))
-        await this.#active.release(userKey(job.submitted_by), id);
+      if (JSON.stringify(job) === before) return job;
+      try {
+        await send(
+          this.#table,
+          new PutCommand({
+            TableName: this.#table.name,
+            Item: toJobItem(job, version + 1, this.#retentionDays),
+            ConditionExpression: 'version = :read',
+            ExpressionAttributeValues: { ':read': version },
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+        await backoff(attempt);
+        continue;
+      }
+      if (wasOpen && TERMINAL_STATUSES.has(job.status)) {
+        // After the job's write, never before: a crash in between leaves a count one too high (repaired
+        // at the next local start), never a running job that does not count. A failure here must not
+        // undo the transition either: the job has ended, and a retry would find it ended.
+        await this.#counts.release(job.submitted_by).catch(() => undefined);
+      }
       return job;
-    } finally {
-      await unlock();
     }
   }
 
-  /** The caller's jobs, newest first, optionally of one status. */
+  /**
+   * The caller's jobs, newest first, optionally of one status: one Query of
+   * the user's index per page (two when expired items fill the first).
+   *
+   * @throws `InvalidRequestError` for a cursor this service did not give
+   */
   async list(sub: string, options: ListOptions): Promise<JobPage> {
-    const ids = (await this.#state.list(`.jobs/users/${userKey(sub)}`)).filter(isJobId).sort().reverse();
+    const owner = userKey(sub);
+    const [index, partition, value] = options.status
+      ? [JOB_INDEXES.byUserStatus, 'owner_status', `${owner}#${options.status}`]
+      : [JOB_INDEXES.byUser, 'owner', owner];
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    const start = after === undefined ? 0 : ids.findIndex((id) => id < after);
-    const jobs: Job[] = [];
-    let i = start === -1 ? ids.length : start;
-    for (; i < ids.length && jobs.length < options.limit; i++) {
-      const job = await this.get(ids[i]!).catch(() => undefined);
-      if (job && (!options.status || job.status === options.status)) jobs.push(job);
+    let start: Record<string, unknown> | undefined = after && {
+      ...jobKey(after.jobId),
+      [partition]: value,
+      created_key: after.createdKey,
+    };
+    const items: JobItem[] = [];
+    // One more than asked, to know whether a next page exists.
+    while (items.length <= options.limit) {
+      const page: QueryPage = await send(
+        this.#table,
+        new QueryCommand({
+          TableName: this.#table.name,
+          IndexName: index,
+          KeyConditionExpression: '#p = :v',
+          ExpressionAttributeNames: { '#p': partition },
+          ExpressionAttributeValues: { ':v': value },
+          ScanIndexForward: false,
+          Limit: options.limit + 1 - items.length,
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of page.Items ?? []) if (listable(item)) items.push(item as unknown as JobItem);
+      start = page.LastEvaluatedKey;
+      if (!start) break;
     }
-    const more = i < ids.length;
-    // The cursor follows the last id examined, so a filtered page that matched nothing still moves on.
-    return { jobs, next_cursor: more ? encodeCursor(ids[i - 1]!) : null };
+    const more = items.length > options.limit;
+    const shown = items.slice(0, options.limit);
+    const last = shown.at(-1);
+    return {
+      jobs: shown.map((item) => fromJobItem({ ...item }).job),
+      next_cursor: more && last ? encodeCursor(last.created_key) : null,
+    };
   }
 
-  /** Every job not yet in a terminal state (for recovery at startup). */
+  /** Every job not yet in a terminal state, oldest first (recovery at startup: the sparse index, no scan). */
   async unfinished(): Promise<Job[]> {
-    const names = await this.#state.list('.jobs');
     const jobs: Job[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-      const job = await this.get(name.slice(0, -5)).catch(() => undefined);
-      if (job && !TERMINAL_STATUSES.has(job.status)) jobs.push(job);
-    }
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: QueryPage = await send(
+        this.#table,
+        new QueryCommand({
+          TableName: this.#table.name,
+          IndexName: JOB_INDEXES.unfinished,
+          KeyConditionExpression: 'unfinished = :u',
+          ExpressionAttributeValues: { ':u': UNFINISHED_JOB },
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { job } = fromJobItem(item);
+        if (!TERMINAL_STATUSES.has(job.status)) jobs.push(job);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
     return jobs;
-  }
-
-  #idemPath(sub: string, key: string): string {
-    return `.jobs/idem/${createHash('sha256').update(`${sub}\u0000${key}`).digest('hex')}.json`;
-  }
-
-  /** The entry of a live idempotency key, or undefined (none, or older than 24 hours). */
-  async #idemEntry(sub: string, key: string): Promise<IdempotencyEntry | undefined> {
-    try {
-      const entry = JSON.parse(await this.#state.read(this.#idemPath(sub, key))) as IdempotencyEntry;
-      return Date.now() - entry.at > IDEMPOTENCY_TTL_MS ? undefined : entry;
-    } catch (err) {
-      if (err instanceof InputNotFoundError) return undefined;
-      throw err;
-    }
   }
 
   /**
@@ -246,7 +308,7 @@ export class JobStore {
    * fingerprint of the request that created it and the answer it got.
    */
   async findByIdempotencyKey(sub: string, key: string): Promise<IdempotentJob | undefined> {
-    const entry = await this.#idemEntry(sub, key);
+    const entry = await this.#keys.entry(sub, key);
     if (entry === undefined) return undefined;
     try {
       return { job: await this.get(entry.job_id), fingerprint: entry.fingerprint, answer: entry.answer };
@@ -266,16 +328,12 @@ export class JobStore {
     jobId: string,
     answer: IdempotentAnswer,
   ): Promise<void> {
-    const entry = await this.#idemEntry(sub, key);
-    if (entry?.job_id !== jobId) return;
-    await this.#state.write(this.#idemPath(sub, key), JSON.stringify({ ...entry, answer }), {
-      overwrite: true,
-    });
+    await this.#keys.recordAnswer(sub, key, jobId, answer);
   }
 
   /** Forgets an idempotency key (its job could not be queued). */
   async releaseIdempotencyKey(sub: string, key: string): Promise<void> {
-    await this.#state.remove(this.#idemPath(sub, key));
+    await this.#keys.release(sub, key);
   }
 
   /**
@@ -285,20 +343,6 @@ export class JobStore {
    * @returns the id of the job that owns the key
    */
   async claimIdempotencyKey(sub: string, key: string, jobId: string, fingerprint: string): Promise<string> {
-    const path = this.#idemPath(sub, key);
-    const entry = JSON.stringify({ job_id: jobId, at: Date.now(), fingerprint } satisfies IdempotencyEntry);
-    try {
-      await this.#state.write(path, entry);
-      return jobId;
-    } catch (err) {
-      if (!(err instanceof OutputExistsError)) throw err;
-      const existing = JSON.parse(await this.#state.read(path)) as {
-        job_id: string;
-        at: number;
-      };
-      if (Date.now() - existing.at <= IDEMPOTENCY_TTL_MS) return existing.job_id;
-      await this.#state.write(path, entry, { overwrite: true });
-      return jobId;
-    }
+    return this.#keys.claim(sub, key, jobId, fingerprint);
   }
 }

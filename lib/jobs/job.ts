@@ -35,7 +35,7 @@ export interface JobError {
   readonly message: string;
 }
 
-/** The stored job document (`.jobs/<id>.json`). */
+/** The stored job (an item of the jobs table, see `job-items.ts`). */
 export interface Job {
   readonly job_id: string;
   status: JobStatus;

@@ -9,7 +9,7 @@ export interface Recovery {
   readonly requeued: number;
   /** Jobs that had used all their attempts, now `failed` with `worker_crashed` instead. */
   readonly failed: number;
-  /** Set when the users' counts of active jobs could not be repaired (the storage refused the writes). */
+  /** Set when the users' counts of active jobs could not be repaired (the table refused the writes). */
   readonly countsError?: string;
 }
 
@@ -19,12 +19,13 @@ export interface Recovery {
  * files a killed attempt left beside its output. A job that already had
  * `maxAttempts` attempts is not queued again: each ended with the worker gone,
  * so it is marked `failed` (`worker_crashed`) instead of crashing the next
- * run's worker as many times more. The users' counts of active jobs are made
- * to match the documents first (a crash may have left an entry of an ended
- * job, or none for a job stored by an older version); when the storage
- * refuses those writes (full, read-only), the jobs are recovered all the same
- * and `countsError` says why the counts were left: they only decide 429s, and
- * the next start repairs them. Safe to repeat: the worker acknowledges
+ * run's worker as many times more. The jobs are found through the table's
+ * sparse `unfinished` index, not by a scan. The users' counts of active jobs
+ * are set to match them first (a crash between a job's terminal write and its
+ * counter's leaves a count one too high; imported jobs have none); when the
+ * table refuses those writes, the jobs are recovered all the same and
+ * `countsError` says why the counts were left: they only decide 429s, and the
+ * next start repairs them. Safe to repeat: the worker acknowledges
  * messages of jobs that already ended.
  *
  * @param store - the job store
@@ -36,7 +37,7 @@ export interface Recovery {
 export async function recoverJobs(store: JobStore, queue: JobQueue, maxAttempts: number): Promise<Recovery> {
   const jobs = await store.unfinished();
   let countsError: string | undefined;
-  await store.reconcileActive(jobs).catch((err: unknown) => {
+  await store.repairCounts(jobs).catch((err: unknown) => {
     if (!(err instanceof StorageError)) throw err;
     countsError = err.message;
   });

@@ -33,6 +33,8 @@ export async function recordDeadLetter(deps: ServiceDeps, body: string): Promise
   let ended = false;
   try {
     const job = await store.update(jobId, (current) => {
+      // Run again when a concurrent change won the write: only the last run's verdict counts.
+      ended = false;
       if (TERMINAL_STATUSES.has(current.status)) return;
       failCrashed(current, deps.config.maxReceiveCount);
       ended = true;

@@ -8,6 +8,7 @@ import { secretProvider } from '../auth/secret.js';
 import { createVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { loadConfig, type Config } from '../config.js';
 import { JobStore } from '../jobs/job-store.js';
+import { createJobTableClient } from '../jobs/job-table.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Backlog } from '../queue/backlog.js';
 import { createSqsClient, SqsJobQueue, type JobQueue } from '../queue/job-queue.js';
@@ -38,7 +39,11 @@ export function buildDeps(config: Config): ServiceDeps {
   return {
     config,
     storage,
-    store: new JobStore(storage),
+    store: new JobStore(
+      storage,
+      { client: createJobTableClient(config), name: config.jobsTable },
+      { retentionDays: config.jobRetentionDays },
+    ),
     queue,
     backlog: new Backlog(queue),
     logger: createLogger(config.logLevel),

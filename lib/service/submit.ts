@@ -155,27 +155,29 @@ export async function submitJob(
     throw new TooManyRequestsError('too many jobs are waiting; retry later', RETRY_AFTER_SECONDS);
   }
   const jobId = newJobId();
-  // Counted and reserved under the user's lock, before anything costly: exact under concurrency,
-  // and a user at the limit waits on no one else's lock nor costs anyone else a thing.
+  // Counted and reserved by one conditional increment, before anything costly: exact under concurrency,
+  // and a user at the limit costs nobody else a thing.
   const limit = deps.config.maxQueuedJobsPerUser;
-  if (!(await deps.store.reserveSlot(principal.sub, jobId, limit))) {
+  if (!(await deps.store.reserveSlot(principal.sub, limit))) {
     throw new TooManyRequestsError(
       `you already have ${limit} jobs queued or running; retry once some have ended`,
       RETRY_AFTER_SECONDS,
       { limit },
     );
   }
+  let queued = false;
   try {
-    return await createJob(deps, principal, operation, params, jobId, idem);
-  } catch (err) {
-    // Nothing of this job is queued: its reservation goes (discard has already released it if it ran).
-    // If the storage refuses even that, the original error matters more; the entry is pruned later.
-    await deps.store.releaseSlot(principal.sub, jobId).catch(() => undefined);
-    throw err;
+    const submission = await createJob(deps, principal, operation, params, jobId, idem);
+    queued = submission.created;
+    return submission;
+  } finally {
+    // Nothing of this job is queued (an error, or a replay of a concurrent request's key): its slot goes.
+    // If the table refuses even that, the original error matters more; the next local start recounts.
+    if (!queued) await deps.store.releaseSlot(principal.sub).catch(() => undefined);
   }
 }
 
-/** The rest of a submission once the user's slot is reserved: checks, job document, enqueue. */
+/** The rest of a submission once the user's slot is reserved: checks, job item, enqueue. */
 async function createJob(
   deps: ServiceDeps,
   principal: Principal,
@@ -223,8 +225,8 @@ async function createJob(
     error: null,
     request,
   };
-  // The document exists before the key points at it, so a concurrent request that finds the key
-  // always finds its job; the loser of a race drops its own document, which was never queued.
+  // The job exists before the key points at it, so a concurrent request that finds the key
+  // always finds its job; the loser of a race drops its own job, which was never queued.
   await deps.store.create(job);
   if (idem) {
     const earlier = await claimKey(deps, principal.sub, idem.key, jobId, idem.fingerprint);

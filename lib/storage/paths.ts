@@ -32,7 +32,8 @@ export const MAX_OUTPUT_NAME_BYTES = MAX_SEGMENT_BYTES - TEMP_NAME_EXTRA_BYTES;
 export interface NormalizeOptions {
   /**
    * Allow segments that start with a dot. Client paths may not use them: the
-   * service keeps its own state under `.jobs/` and writes `.tmp` files there.
+   * local stack keeps its queues and job table under `.sqs/` and `.dynamodb/`, and the
+   * service writes `.tmp` files.
    */
   readonly internal?: boolean;
   /**

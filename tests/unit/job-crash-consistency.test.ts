@@ -1,39 +1,36 @@
 /**
- * A crash inside job creation, found by `npm run chaos` (one job in 300 ran
- * and wrote its output, yet its user could not see it in `GET /jobs`): the
- * job document is written, then the process dies before the user's index
- * entry. Simulated here by making the index entry impossible to write once.
- * After the recovery a restart runs, the job must be either gone (never
- * queued) or listed to its user — never run while invisible.
+ * A crash inside job creation (found once by `npm run chaos` when jobs were
+ * files: a job ran while its user could not list it). The job's item carries
+ * its index attributes, so a job is listed as soon as it exists; here the
+ * process "dies" after the job's write and before its enqueue could be undone
+ * (queue down, then the discard never happens). After the recovery a restart
+ * runs, the job must be queued and listed to its user, and counted once.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { jest } from '@jest/globals';
 import { recoverJobs } from '../../lib/jobs/recover.js';
 import { submitJob } from '../../lib/service/submit.js';
 import { testService } from './factories/service.js';
 
-test('a job whose index entry was never written is, after recovery, either gone or listed to its user', async () => {
-  const { deps, queue, root, cleanup } = await testService();
+test('a job whose submission died between its write and its enqueue is, after recovery, queued and listed', async () => {
+  const { deps, queue, cleanup } = await testService();
   try {
-    // Where the job store keeps alice's index entries (`.jobs/users/<sha256(sub)[0..32]>/`): a file, not a folder.
-    const index = path.join(
-      root,
-      '.jobs/users',
-      createHash('sha256').update('alice').digest('hex').slice(0, 32),
-    );
-    await mkdir(path.dirname(index), { recursive: true });
-    await writeFile(index, 'not a folder');
+    const enqueue = jest.spyOn(queue, 'enqueue').mockRejectedValue(new Error('queue timed out'));
+    // The process dies before it can remove the job nor give its slot back.
+    const discard = jest.spyOn(deps.store, 'discard').mockRejectedValue(new Error('killed'));
+    const release = jest.spyOn(deps.store, 'releaseSlot').mockRejectedValue(new Error('killed'));
     await expect(
       submitJob(deps, { sub: 'alice' }, 'stats', { input: 'in/sales.csv', columns: ['amount'] }),
     ).rejects.toThrow();
+    discard.mockRestore();
+    release.mockRestore();
     expect(queue.sent).toEqual([]);
 
-    // The "restart": the obstacle is gone, the recovery runs.
-    await rm(index);
-    await recoverJobs(deps.store, queue, 3);
+    // The "restart": the queue is back, the recovery runs.
+    enqueue.mockRestore();
+    expect(await recoverJobs(deps.store, queue, 3)).toEqual({ requeued: 1, failed: 0 });
     const listed = (await deps.store.list('alice', { limit: 100 })).jobs.map((j) => j.job_id);
-    expect(queue.sent.filter((id) => !listed.includes(id))).toEqual([]);
+    expect(listed).toEqual(queue.sent);
+    expect(await deps.store.activeCount('alice')).toBe(1);
   } finally {
     await cleanup();
   }

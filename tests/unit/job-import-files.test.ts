@@ -3,22 +3,22 @@
  * files): a fixture tree in that format, imported, then served by the table.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { importJobFiles } from '../../lib/jobs/import-files.js';
-import { tmpdir } from 'node:os';
-import { DynamoJobStore } from '../../lib/jobs/dynamo-job-store.js';
 import { newJobId, type Job } from '../../lib/jobs/job.js';
-import { Storage } from '../../lib/storage/storage.js';
-import { testJobTable } from './factories/job-table.js';
+import { recoverJobs } from '../../lib/jobs/recover.js';
+import type { ServiceDeps } from '../../lib/service/deps.js';
+import { testService, type MemoryQueue } from './factories/service.js';
 
-let store: DynamoJobStore;
+let deps: ServiceDeps;
+let queue: MemoryQueue;
 let root: string;
+let cleanup: () => Promise<void>;
 beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'import-'));
-  store = new DynamoJobStore(new Storage(root), await testJobTable(), { retentionDays: 30 });
+  ({ deps, queue, root, cleanup } = await testService());
 });
-afterEach(() => rm(root, { recursive: true, force: true }));
+afterEach(() => cleanup());
 
 const hash = (text: string, length = 64): string =>
   createHash('sha256').update(text).digest('hex').slice(0, length);
@@ -85,36 +85,35 @@ test('imports the jobs and live idempotency keys of an old .jobs folder once, th
     ],
   );
 
-  const imported = await importJobFiles(root, store.table, 30);
+  const imported = await importJobFiles(root, deps.store.table, 30);
   expect(imported).toMatchObject({ jobs: 2, keys: 1, skipped: 1 });
   expect(path.basename(imported!.renamedTo)).toMatch(/^\.jobs\.imported-\d{8}T\d{6}Z$/);
   // Nothing vanished: the old tree is all there under its new name.
   expect((await readdir(imported!.renamedTo)).sort()).toEqual(
     expect.arrayContaining(['idem', 'locks', `${queued.job_id}.json`, `${done.job_id}.json`]),
   );
-  expect(await importJobFiles(root, store.table, 30)).toBeUndefined();
+  expect(await importJobFiles(root, deps.store.table, 30)).toBeUndefined();
 
-  expect(await store.get(done.job_id)).toEqual(done);
-  const listed = await store.list('alice', { limit: 10 });
+  expect(await deps.store.get(done.job_id)).toEqual(done);
+  const listed = await deps.store.list('alice', { limit: 10 });
   expect(listed.jobs.map((j) => j.job_id)).toEqual([queued.job_id, done.job_id]);
-  expect(await store.findByIdempotencyKey('alice', 'fresh')).toMatchObject({
+  expect(await deps.store.findByIdempotencyKey('alice', 'fresh')).toMatchObject({
     job: { job_id: queued.job_id },
     fingerprint: 'f'.repeat(64),
     answer: { status: 202 },
   });
-  expect(await store.findByIdempotencyKey('alice', 'stale')).toBeUndefined();
+  expect(await deps.store.findByIdempotencyKey('alice', 'stale')).toBeUndefined();
 
-  // The recovery at start then finds the unfinished job through the sparse index and counts it.
-  const unfinished = await store.unfinished();
-  expect(unfinished.map((j) => j.job_id)).toEqual([queued.job_id]);
-  expect(await store.repairCounts(unfinished)).toBe(1);
-  expect(await store.activeCount('alice')).toBe(1);
+  // The recovery at start then queues the unfinished job and counts it.
+  expect(await recoverJobs(deps.store, queue, 3)).toEqual({ requeued: 1, failed: 0 });
+  expect(queue.sent).toEqual([queued.job_id]);
+  expect(await deps.store.activeCount('alice')).toBe(1);
 });
 
 test('leaves a job the table already has as it is when an interrupted import runs again', async () => {
   const job = oldJob('queued', Date.now() - 1000);
-  await store.create({ ...job, status: 'cancelled' });
+  await deps.store.create({ ...job, status: 'cancelled' });
   await writeOldTree([job], []);
-  expect(await importJobFiles(root, store.table, 30)).toMatchObject({ jobs: 0, skipped: 1 });
-  expect((await store.get(job.job_id)).status).toBe('cancelled');
+  expect(await importJobFiles(root, deps.store.table, 30)).toMatchObject({ jobs: 0, skipped: 1 });
+  expect((await deps.store.get(job.job_id)).status).toBe('cancelled');
 });

@@ -1,9 +1,9 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { idempotencyItemKey, jobKey } from '../../lib/jobs/job-items.js';
 import { makeHandlers as makeComputeHandlers } from '../../functions/compute.js';
 import type { Operation } from '../../lib/compute-request.js';
 import { makeHandlers } from '../../functions/jobs.js';
 import { jest } from '@jest/globals';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { createLogger } from '../../lib/log/logger.js';
 import { requestFingerprint } from '../../lib/service/fingerprint.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
@@ -267,13 +267,13 @@ describe('POST /compute/<operation>', () => {
 
   test('keeps the fingerprint of the request with the key, not the body itself', async () => {
     await submit('stats', { input: 'in/sales.csv', columns: ['amount'] }, { 'idempotency-key': 'k-3' });
-    const dir = path.join(deps.storage.root, '.jobs', 'idem');
-    const [name] = await readdir(dir);
-    const entry = JSON.parse(await readFile(path.join(dir, name!), 'utf8'));
-    expect(entry.fingerprint).toBe(
+    const { Item: entry } = await deps.store.table.client.send(
+      new GetCommand({ TableName: deps.store.table.name, Key: idempotencyItemKey('alice', 'k-3') }),
+    );
+    expect(entry?.fingerprint).toBe(
       requestFingerprint('stats', { columns: ['amount'], input: 'in/sales.csv' }),
     );
-    expect(entry.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(entry?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(entry)).not.toContain('sales.csv');
   });
 
@@ -301,8 +301,11 @@ describe('POST /compute/<operation>', () => {
     const token = await tokenFor();
     const res = await submit('stats', { input: 'in/sales.csv', columns: ['amount'], Authorization: token });
     expect(res.status).toBe(202);
-    const doc = await deps.storage.readText(`.jobs/${res.body.job_id}.json`, { internal: true });
-    expect(doc).not.toContain(token);
+    const { Item } = await deps.store.table.client.send(
+      new GetCommand({ TableName: deps.store.table.name, Key: jobKey(res.body.job_id) }),
+    );
+    expect(Item?.job_id).toBe(res.body.job_id);
+    expect(JSON.stringify(Item)).not.toContain(token);
   });
 });
 

@@ -1,16 +1,16 @@
 import { jest } from '@jest/globals';
-import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { jobKey } from '../../lib/jobs/job-items.js';
 import path from 'node:path';
 import { makeHandlers as makeComputeHandlers } from '../../functions/compute.js';
 import { makeHandlers } from '../../functions/jobs.js';
 import { makeWorker } from '../../functions/worker.js';
-import { ConflictError } from '../../lib/errors.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { isJobId, JOB_STATUSES, newJobId, transition, type Job, type JobStatus } from '../../lib/jobs/job.js';
 import { recoverJobs } from '../../lib/jobs/recover.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
 import { preferredWait } from '../../lib/service/wait.js';
 import { apiEvent, lambdaContext } from './factories/api-event.js';
-import { deadProcessLock } from './factories/dead-process.js';
 import type { MemoryQueue } from './factories/service.js';
 import { testService, tokenFor } from './factories/service.js';
 import { sqsEvent, sqsRecord } from './factories/sqs-event.js';
@@ -69,7 +69,7 @@ describe('job state machine', () => {
 });
 
 describe('job store', () => {
-  test('serialises concurrent updates of one job with its lock: no update is lost', async () => {
+  test('loses none of 25 concurrent updates of one job: each write is conditional on the version it read', async () => {
     const { body } = await submit(STATS);
     await Promise.all(
       Array.from({ length: 25 }, () =>
@@ -96,27 +96,17 @@ describe('job store', () => {
     }
   });
 
-  const lockPath = (id: string) => path.join(deps.storage.root, '.jobs/locks', id);
-
-  test('breaks a lock older than 30 seconds whose holder it cannot identify', async () => {
-    const { body } = await submit(STATS);
-    await mkdir(path.dirname(lockPath(body.job_id)), { recursive: true });
-    await writeFile(lockPath(body.job_id), 'held on another machine 42');
-    const minuteAgo = new Date(Date.now() - 60_000);
-    await utimes(lockPath(body.job_id), minuteAgo, minuteAgo);
-    const job = await deps.store.update(body.job_id, (j) => transition(j, 'cancelled'));
-    expect(job.status).toBe('cancelled');
-  });
-
-  test('breaks at once a fresh lock whose holder, a process of this machine, is dead', async () => {
-    const { body } = await submit(STATS);
-    const holder = await deadProcessLock();
-    await mkdir(path.dirname(lockPath(body.job_id)), { recursive: true });
-    await writeFile(lockPath(body.job_id), holder);
-    const started = Date.now();
-    const job = await deps.store.update(body.job_id, (j) => transition(j, 'cancelled'));
-    expect(job.status).toBe('cancelled');
-    expect(Date.now() - started).toBeLessThan(1000);
+  test('treats a finished job past JOB_RETENTION_DAYS as gone, though the table has not deleted it yet', async () => {
+    const kept = (await submit(STATS)).body.job_id;
+    const old = (await submit(STATS)).body.job_id;
+    await deps.store.update(old, (j) => {
+      transition(j, 'cancelled');
+      j.finished_at = new Date(Date.now() - 31 * 86_400_000).toISOString();
+    });
+    await expect(deps.store.get(old)).rejects.toThrow(NotFoundError);
+    expect((await deps.store.list('alice', { limit: 10 })).jobs.map((j) => j.job_id)).toEqual([kept]);
+    // Queued and running jobs never expire, however old.
+    expect((await deps.store.get(kept)).status).toBe('queued');
   });
 
   test('puts every queued or running job back on the queue at startup, and no finished one', async () => {
@@ -332,15 +322,15 @@ describe('cancel', () => {
   });
 });
 
-describe('a broken job document', () => {
+describe('a damaged job item', () => {
   test.each([
-    ['truncated', (text: string) => text.slice(0, text.length / 2)],
-    ['empty', () => ''],
-    ['not a job', () => 'null'],
+    ['without its version', (item: Record<string, unknown>) => ({ ...item, version: undefined })],
+    ['without its status', (item: Record<string, unknown>) => ({ ...item, status: undefined })],
   ])('(%s) is answered 503 storage_error, not 500, and the listing skips it', async (_what, breakIt) => {
     const id = (await submit(STATS)).body.job_id as string;
-    const file = path.join(deps.storage.root, '.jobs', `${id}.json`);
-    await writeFile(file, breakIt(await readFile(file, 'utf8')));
+    const { client, name } = deps.store.table;
+    const { Item } = await client.send(new GetCommand({ TableName: name, Key: jobKey(id) }));
+    await client.send(new PutCommand({ TableName: name, Item: breakIt(Item!) }));
     const event = apiEvent('GET /jobs/{id}', {
       headers: { authorization: `Bearer ${await tokenFor()}` },
       pathParameters: { id },
@@ -349,7 +339,7 @@ describe('a broken job document', () => {
     expect(res.statusCode).toBe(503);
     expect(JSON.parse(res.body!).error).toEqual({
       code: 'storage_error',
-      message: `the document of job ${id} is unreadable (truncated or corrupt)`,
+      message: `the stored state of job ${id} is unreadable (damaged)`,
     });
     const list = await makeHandlers(() => deps, 0).listJobs(
       apiEvent('GET /jobs', { headers: { authorization: `Bearer ${await tokenFor()}` } }),

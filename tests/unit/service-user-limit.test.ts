@@ -3,13 +3,10 @@
  * one user cannot fill the queue for everyone else.
  */
 import { jest } from '@jest/globals';
-import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { makeHandlers as makeComputeHandlers } from '../../functions/compute.js';
 import { makeHandlers } from '../../functions/jobs.js';
 import { makeWorker } from '../../functions/worker.js';
-import { userKey } from '../../lib/jobs/job-store.js';
-import { newJobId, transition } from '../../lib/jobs/job.js';
+import { transition } from '../../lib/jobs/job.js';
 import { StorageError } from '../../lib/errors.js';
 import { recoverJobs } from '../../lib/jobs/recover.js';
 import type { ServiceDeps } from '../../lib/service/deps.js';
@@ -39,8 +36,6 @@ async function submit(sub: string, body: unknown = STATS) {
   const res = await makeComputeHandlers(() => deps, 0).stats(event, lambdaContext());
   return { status: res.statusCode!, headers: res.headers ?? {}, body: JSON.parse(res.body!) };
 }
-
-const activeFolder = (sub: string) => path.join(deps.storage.root, '.jobs/active', userKey(sub));
 
 test('a user with MAX_QUEUED_JOBS_PER_USER jobs waiting gets 429 with Retry-After; another user does not', async () => {
   withLimit(3);
@@ -104,28 +99,19 @@ test('a submission refused after its slot was reserved (missing input, queue dow
   expect((await submit('bob')).status).toBe(202);
 });
 
-test('an entry a crash left, of an ended job or of a submission that died before its document, stops counting', async () => {
+test('a count a crash left one too high (a submission killed after its reservation) is set right by the recovery', async () => {
   withLimit(2);
   const ended = await submit('bob');
-  // A crash between the terminal write and the entry's removal: the entry stays.
   await deps.store.update(ended.body.job_id, (j) => transition(j, 'cancelled'));
-  await writeFile(path.join(activeFolder('bob'), ended.body.job_id), '');
-  // A submission killed after its reservation, two minutes ago.
-  const orphan = path.join(activeFolder('bob'), newJobId(Date.now() - 120_000));
-  await writeFile(orphan, '');
-  const past = new Date(Date.now() - 120_000);
-  await utimes(orphan, past, past);
-  expect(await deps.store.activeCount('bob')).toBe(2);
-
-  expect((await submit('bob')).status).toBe(202);
-  expect(await deps.store.activeCount('bob')).toBe(1);
-});
-
-test('a reservation younger than the grace delay still counts: its submission may be writing its job', async () => {
-  withLimit(1);
-  await mkdir(activeFolder('bob'), { recursive: true });
-  await writeFile(path.join(activeFolder('bob'), newJobId()), '');
+  expect(await deps.store.activeCount('bob')).toBe(0);
+  // Two submissions killed between their counter's increment and their job's write.
+  expect(await deps.store.reserveSlot('bob', 2)).toBe(true);
+  expect(await deps.store.reserveSlot('bob', 2)).toBe(true);
   expect((await submit('bob')).status).toBe(429);
+
+  expect(await recoverJobs(deps.store, queue, 3)).toEqual({ requeued: 0, failed: 0 });
+  expect(await deps.store.activeCount('bob')).toBe(0);
+  expect((await submit('bob')).status).toBe(202);
 });
 
 test('recovery makes the counts match the jobs: unfinished jobs count, ended ones do not', async () => {
@@ -133,14 +119,13 @@ test('recovery makes the counts match the jobs: unfinished jobs count, ended one
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) ids.push((await submit('bob')).body.job_id);
   await deps.store.update(ids[0]!, (j) => transition(j, 'cancelled'));
-  await writeFile(path.join(activeFolder('bob'), ids[0]!), '');
-  // Jobs stored by a version without entries.
-  await rm(activeFolder('bob'), { recursive: true });
+  // Jobs imported from a version without counters: bob's count is lost.
+  await deps.store.repairCounts([]);
   expect(await deps.store.activeCount('bob')).toBe(0);
 
   expect(await recoverJobs(deps.store, queue, 3)).toEqual({ requeued: 2, failed: 0 });
   expect(await deps.store.activeCount('bob')).toBe(2);
-  await writeFile(path.join(activeFolder('bob'), ids[0]!), '');
+  await deps.store.reserveSlot('bob', 10);
   await recoverJobs(deps.store, queue, 3);
   expect(await deps.store.activeCount('bob')).toBe(2);
 });
@@ -148,9 +133,9 @@ test('recovery makes the counts match the jobs: unfinished jobs count, ended one
 test('recovery still re-queues every job when a full storage refuses to repair the counts', async () => {
   withLimit(10);
   for (let i = 0; i < 2; i++) await submit('bob');
-  // A full disk makes the per-user lock of the repair fail (the chaos drill storage-full-backlog).
+  // The table refuses the counters' writes: the jobs are re-queued all the same.
   const repair = jest
-    .spyOn(deps.store, 'reconcileActive')
+    .spyOn(deps.store, 'repairCounts')
     .mockRejectedValue(new StorageError('storage failure while writing service state (ENOSPC)', 'ENOSPC'));
   try {
     expect(await recoverJobs(deps.store, queue, 3)).toEqual({

@@ -152,7 +152,7 @@ describe('worker', () => {
     let store: FullStore;
     let full: ServiceDeps;
     beforeEach(() => {
-      store = new FullStore(deps.storage);
+      store = new FullStore(deps.storage, deps.store.table, { retentionDays: 30 });
       full = { ...deps, store };
     });
 

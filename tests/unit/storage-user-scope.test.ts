@@ -111,7 +111,7 @@ describe('the service with STORAGE_SCOPE=user', () => {
   beforeEach(async () => {
     ({ deps, queue, root, cleanup } = await testService());
     const storage = new Storage(root, { scope: 'user' });
-    deps = { ...deps, storage, store: new JobStore(storage) };
+    deps = { ...deps, storage, store: new JobStore(storage, deps.store.table, { retentionDays: 30 }) };
     await mkdir(path.join(root, 'users', 'alice', 'in'), { recursive: true });
     await writeFile(path.join(root, 'users', 'alice', 'in', 'sales.csv'), 'region,amount\nnord,1\nsud,2\n');
   });

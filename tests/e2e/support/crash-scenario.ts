@@ -8,9 +8,13 @@
  *
  * @module
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { startLocalDynamo } from '../../../lib/local/dynamodb-server.js';
+import { localSettings } from '../../../lib/local/settings.js';
 import { call, makeToken, type Job } from './client.js';
 import {
   listResults,
@@ -64,18 +68,42 @@ export interface CrashReport {
   readonly timings: { submitBeforeKillMs: number; restartMs: number; drainMs: number };
 }
 
+/**
+ * How many jobs the killed stack's table holds per status: its dynalite folder opened by a server of
+ * this process (the stack's is dead), read, and closed again before the restart needs it.
+ */
 async function statusesOnDisk(root: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  const folder = path.join(root, '.jobs');
-  for (const name of await readdir(folder)) {
-    if (!name.endsWith('.json')) continue;
-    const doc = JSON.parse(await readFile(path.join(folder, name), 'utf8')) as { status?: string };
-    const status = doc.status ?? 'unknown';
-    counts[status] = (counts[status] ?? 0) + 1;
+  const db = await startLocalDynamo({ port: 0, dataDir: path.join(root, '.dynamodb') });
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: db.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  try {
+    let start: Record<string, unknown> | undefined;
+    do {
+      // A test's look at the whole table: the service itself never scans.
+      const page = await client.send(
+        new ScanCommand({
+          TableName: localSettings({}).jobsTable,
+          FilterExpression: 'begins_with(pk, :job)',
+          ExpressionAttributeValues: { ':job': 'job#' },
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const status = typeof item.status === 'string' ? item.status : 'unknown';
+        counts[status] = (counts[status] ?? 0) + 1;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  } finally {
+    client.destroy();
+    await db.stop();
   }
-  // Update locks the kill left held: each must be broken at restart without waiting for it to age.
-  const locks = (await readdir(path.join(folder, 'locks')).catch(() => [])).length;
-  if (locks) counts.locks = locks;
   return counts;
 }
 

@@ -6,6 +6,7 @@ import { createVerifier } from '../../../lib/auth/verifier.js';
 import { loadConfig } from '../../../lib/config.js';
 import { QueueUnavailableError } from '../../../lib/errors.js';
 import { JobStore } from '../../../lib/jobs/job-store.js';
+import { testJobTable } from './job-table.js';
 import { createLogger } from '../../../lib/log/logger.js';
 import { Backlog } from '../../../lib/queue/backlog.js';
 import type { JobQueue } from '../../../lib/queue/job-queue.js';
@@ -51,7 +52,7 @@ export async function testService(): Promise<{
   const deps: ServiceDeps = {
     config,
     storage,
-    store: new JobStore(storage),
+    store: new JobStore(storage, await testJobTable(), { retentionDays: 30 }),
     queue,
     // Read on every submission, so that a test's `queue.waiting` applies at once.
     backlog: new Backlog(queue, 0),

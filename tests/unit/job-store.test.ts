@@ -9,17 +9,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConflictError, InvalidRequestError, NotFoundError, StorageError } from '../../lib/errors.js';
-import { DynamoJobStore } from '../../lib/jobs/dynamo-job-store.js';
+import { JobStore } from '../../lib/jobs/job-store.js';
 import { jobKey } from '../../lib/jobs/job-items.js';
 import { newJobId, transition, type Job } from '../../lib/jobs/job.js';
 import { Storage } from '../../lib/storage/storage.js';
 import { testJobTable } from './factories/job-table.js';
 
-let store: DynamoJobStore;
+let store: JobStore;
 let root: string;
 beforeEach(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'dynamo-store-'));
-  store = new DynamoJobStore(new Storage(root), await testJobTable(), { retentionDays: 30 });
+  store = new JobStore(new Storage(root), await testJobTable(), { retentionDays: 30 });
 });
 afterEach(() => rm(root, { recursive: true, force: true }));
 
