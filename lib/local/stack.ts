@@ -9,7 +9,8 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ensureJobTable } from '../jobs/job-table.js';
-import { startLocalDynamo, type LocalDynamo } from './dynamodb-server.js';
+import { spawnLocalDynamo } from './dynamodb-process.js';
+import type { LocalDynamo } from './dynamodb-server.js';
 import { SqsEventSource } from './event-source.js';
 import type { LocalLogger } from './local-log.js';
 import { startOffline, type OfflineProcess } from './offline.js';
@@ -218,7 +219,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     // Job state: persisted beside the queues' database, so that a SIGKILL and restart lose nothing
     // (DYNAMODB_PERSIST=0 keeps it in memory, as a test of a failing storage needs: DynamoDB in AWS
     // does not live on the shared file system, and its open files would keep a remount busy).
-    const dynamo = await startLocalDynamo({
+    const dynamo = await spawnLocalDynamo({
       port: settings.dynamodbPort,
       ...(settings.persistTables ? { dataDir: path.join(settings.hdfsRoot, '.dynamodb') } : {}),
     });
