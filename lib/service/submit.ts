@@ -132,6 +132,7 @@ function replay(earlier: IdempotentJob, fingerprint: string): Submission {
  * @throws `TooManyRequestsError` above `MAX_QUEUED_JOBS` waiting jobs, or when the caller already
  *   has `MAX_QUEUED_JOBS_PER_USER` jobs queued or running
  * @throws `QueueUnavailableError` when nothing could be queued
+ * @throws `StorageError` while the storage takes no writes (full, read-only), or the job table is unreachable
  */
 export async function submitJob(
   deps: ServiceDeps,
@@ -154,6 +155,8 @@ export async function submitJob(
   if ((await deps.backlog.estimate()) >= deps.config.maxQueuedJobs) {
     throw new TooManyRequestsError('too many jobs are waiting; retry later', RETRY_AFTER_SECONDS);
   }
+  // A job accepted now could only fail after its retries: refused at once, while nothing is reserved.
+  await deps.writeCheck.assertWritable();
   const jobId = newJobId();
   // Counted and reserved by one conditional increment, before anything costly: exact under concurrency,
   // and a user at the limit costs nobody else a thing.
