@@ -112,22 +112,29 @@ test('the dead-letter function consumes the DLQ with partial batch failures, wit
   expect(props('ComputeJobsDlq').VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fn.Timeout as number));
 });
 
-test('every function mounts an EFS access point at /mnt/hdfs, its HDFS_ROOT, inside the VPC', () => {
+/** Functions that only read or write job state (the jobs table): they mount no storage. */
+const STATE_ONLY_FUNCTIONS = ['GetJob', 'ListJobs', 'CancelJob', 'DeadLetter'];
+
+test('every function that reads or writes files mounts an EFS access point at /mnt/hdfs, its HDFS_ROOT, inside the VPC; the others mount nothing', () => {
   expect(props('HdfsFileSystem').Encrypted).toBe(true);
   expect(props('HdfsMountTargetA').SubnetId).toBe('subnet-0aaa');
   expect(props('HdfsMountTargetB').SubnetId).toBe('subnet-0bbb');
   for (const fn of FUNCTIONS) {
     const p = props(`${fn}LambdaFunction`);
-    // health sees only its probe folder (see the IAM tests); the others the whole storage.
-    const accessPoint = fn === 'Health' ? 'HealthProbeAccessPoint' : 'HdfsAccessPoint';
-    expect(p.FileSystemConfigs).toEqual([
-      { Arn: { 'Fn::GetAtt': [accessPoint, 'Arn'] }, LocalMountPath: '/mnt/hdfs' },
-    ]);
+    if (STATE_ONLY_FUNCTIONS.includes(fn)) {
+      expect(p.FileSystemConfigs).toBeUndefined();
+    } else {
+      // health sees only its probe folder (see the IAM tests); the others the whole storage.
+      const accessPoint = fn === 'Health' ? 'HealthProbeAccessPoint' : 'HdfsAccessPoint';
+      expect(p.FileSystemConfigs).toEqual([
+        { Arn: { 'Fn::GetAtt': [accessPoint, 'Arn'] }, LocalMountPath: '/mnt/hdfs' },
+      ]);
+      expect(resources[`${fn}LambdaFunction`]!.DependsOn).toEqual(
+        expect.arrayContaining(['HdfsMountTargetA', 'HdfsMountTargetB']),
+      );
+    }
     expect(p.VpcConfig).toEqual({ SecurityGroupIds: ['sg-0ccc'], SubnetIds: ['subnet-0aaa', 'subnet-0bbb'] });
     expect(p.Runtime).toBe('nodejs22.x');
-    expect(resources[`${fn}LambdaFunction`]!.DependsOn).toEqual(
-      expect.arrayContaining(['HdfsMountTargetA', 'HdfsMountTargetB']),
-    );
     const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env.HDFS_ROOT).toBe('/mnt/hdfs');
     expect(env.JWT_SECRET_PARAM).toBe('/dataframe-jobs/prod/jwt-secret');
@@ -189,7 +196,7 @@ const SECRET = ['ssm:GetParameter'];
 const ROLE_ACTIONS: Record<string, string[]> = {
   HealthRole: [...LOGS, ...EFS_WRITE, 'sqs:GetQueueAttributes', ...SECRET],
   ReadRole: [...LOGS, ...EFS_READ, ...SECRET],
-  CancelRole: [...LOGS, ...EFS_WRITE, ...SECRET],
+  CancelRole: [...LOGS, ...SECRET],
   SubmitRole: [...LOGS, ...EFS_WRITE, 'sqs:GetQueueAttributes', 'sqs:SendMessage', ...SECRET],
   WorkerRole: [
     ...LOGS,
@@ -199,13 +206,7 @@ const ROLE_ACTIONS: Record<string, string[]> = {
     'sqs:ReceiveMessage',
     'sqs:SendMessage',
   ],
-  DeadLetterRole: [
-    ...LOGS,
-    ...EFS_WRITE,
-    'sqs:DeleteMessage',
-    'sqs:GetQueueAttributes',
-    'sqs:ReceiveMessage',
-  ],
+  DeadLetterRole: [...LOGS, 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
 };
 const roles = (): string[] => [...new Set(Object.values(ROLE_OF_FUNCTION))];
 
