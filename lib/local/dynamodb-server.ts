@@ -13,6 +13,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import dynalite from 'dynalite';
+import { Level } from 'level';
 
 /** Options of {@link startLocalDynamo}. */
 export interface LocalDynamoOptions {
@@ -34,12 +35,45 @@ export interface LocalDynamo {
 
 const LOOPBACK = '127.0.0.1';
 
+/** How long a start waits for the data folder's previous owner to let it go. */
+const FOLDER_WAIT_MS = 15_000;
+
+/**
+ * Waits until the LevelDB folder can be opened: a stack killed a moment ago (SIGKILL of its main process)
+ * leaves its DynamoDB process closing for a few milliseconds, and dynalite itself would only find the
+ * folder locked at its first request, as an uncaught error.
+ *
+ * @throws Error naming the folder when another process still holds it after `FOLDER_WAIT_MS`
+ */
+async function waitForFolder(dataDir: string): Promise<void> {
+  const deadline = Date.now() + FOLDER_WAIT_MS;
+  for (;;) {
+    const db = new Level(dataDir);
+    try {
+      await db.open();
+      await db.close();
+      return;
+    } catch (err) {
+      const locked = (err as { cause?: { code?: unknown } }).cause?.code === 'LEVEL_LOCKED';
+      if (!locked) throw err;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `the local DynamoDB data folder ${dataDir} is in use by another process (is another npm start running?)`,
+          { cause: err },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /**
  * Starts dynalite on 127.0.0.1.
  *
  * @param options - port and optional persistence folder
  * @returns the endpoint and a `stop` function
- * @throws when the port is taken (`EADDRINUSE`) or the database cannot be opened
+ * @throws when the port is taken (`EADDRINUSE`), or the data folder cannot be opened or stays held by
+ *   another process for 15 s
  * @example
  * ```ts
  * const db = await startLocalDynamo({ port: 8000, dataDir: 'local-hdfs/.dynamodb' });
@@ -48,7 +82,10 @@ const LOOPBACK = '127.0.0.1';
  * ```
  */
 export async function startLocalDynamo(options: LocalDynamoOptions): Promise<LocalDynamo> {
-  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  if (options.dataDir) {
+    await mkdir(options.dataDir, { recursive: true });
+    await waitForFolder(options.dataDir);
+  }
   // Tables become ACTIVE at once: nothing is gained locally by dynalite's simulated 500 ms.
   const server = dynalite({ createTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
   await new Promise<void>((resolve, reject) => {

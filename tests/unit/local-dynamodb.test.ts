@@ -61,6 +61,35 @@ describe('the local DynamoDB server', () => {
     }
   });
 
+  test('a start on a folder another server still holds waits for it to be let go, then serves its items', async () => {
+    const first = await startLocalDynamo({ port: 0, dataDir: dir });
+    const firstClient = clientOf(first);
+    await ensureJobTable(firstClient, TABLE);
+    await DynamoDBDocumentClient.from(firstClient).send(
+      new PutCommand({ TableName: TABLE, Item: { pk: 'job#held', status: 'running' } }),
+    );
+    firstClient.destroy();
+    let secondStarted = false;
+    const second = startLocalDynamo({ port: 0, dataDir: dir }).then((db) => {
+      secondStarted = true;
+      return db;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(secondStarted).toBe(false);
+    await first.stop();
+    const db = await second;
+    const client = clientOf(db);
+    try {
+      const { Item } = await DynamoDBDocumentClient.from(client).send(
+        new GetCommand({ TableName: TABLE, Key: { pk: 'job#held' } }),
+      );
+      expect(Item).toEqual({ pk: 'job#held', status: 'running' });
+    } finally {
+      client.destroy();
+      await db.stop();
+    }
+  });
+
   test('indexes only the items that carry the sparse index attribute', async () => {
     const db = await startLocalDynamo({ port: 0 });
     const client = clientOf(db);
