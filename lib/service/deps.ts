@@ -13,14 +13,11 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { Backlog } from '../queue/backlog.js';
 import { createSqsClient, SqsJobQueue, type JobQueue } from '../queue/job-queue.js';
 import { Storage } from '../storage/storage.js';
-import { WriteCheck } from '../storage/write-check.js';
 
 /** Everything a handler needs. Tests build their own. */
 export interface ServiceDeps {
   readonly config: Config;
   readonly storage: Storage;
-  /** Whether the storage takes writes, checked at most once a second (submissions are refused while not). */
-  readonly writeCheck: WriteCheck;
   readonly store: JobStore;
   readonly queue: JobQueue;
   /** The admission check's estimate of the waiting jobs (over `queue`). */
@@ -42,7 +39,6 @@ export function buildDeps(config: Config): ServiceDeps {
   return {
     config,
     storage,
-    writeCheck: new WriteCheck(() => storage.checkWritable()),
     store: new JobStore(
       storage,
       { client: createJobTableClient(config), name: config.jobsTable },

@@ -24,6 +24,7 @@ import {
 import type { Principal } from '../auth/token.js';
 import type { IdempotentAnswer, IdempotentJob } from '../jobs/job-store.js';
 import { newJobId, type Job } from '../jobs/job.js';
+import { assertTakesWrites } from '../storage/write-check.js';
 import type { ServiceDeps } from './deps.js';
 import { requestFingerprint } from './fingerprint.js';
 
@@ -156,7 +157,7 @@ export async function submitJob(
     throw new TooManyRequestsError('too many jobs are waiting; retry later', RETRY_AFTER_SECONDS);
   }
   // A job accepted now could only fail after its retries: refused at once, while nothing is reserved.
-  await deps.writeCheck.assertWritable();
+  await assertTakesWrites(deps.storage.root);
   const jobId = newJobId();
   // Counted and reserved by one conditional increment, before anything costly: exact under concurrency,
   // and a user at the limit costs nobody else a thing.

@@ -1,66 +1,42 @@
 /**
- * Whether the storage takes writes, as submissions need to know: a job
- * accepted while the storage is full or read-only could only fail after its
- * retries, so it is refused at once (503 `storage_error`) instead. The probe
- * (a small file written and removed) is shared by concurrent callers and its
- * outcome reused for a short while, so a burst of submissions costs one probe.
+ * Whether the storage can take a job's output, as a submission needs to
+ * know: a job accepted while the storage is read-only or full could only fail
+ * after its retries, so it is refused at once (503 `storage_error`) instead.
+ *
+ * Two system calls on the root, no write (a probe file per submission would
+ * cost a write and a removal on the network file system): `access(W_OK)`,
+ * which answers `EROFS` on a read-only mount, and `statfs`, for the space
+ * left to this process's user. `/health` still writes a real probe.
  *
  * @module
  */
+import { constants } from 'node:fs';
+import { access, statfs } from 'node:fs/promises';
 import { StorageError } from '../errors.js';
 
-/** Options of {@link WriteCheck}. */
-export interface WriteCheckOptions {
-  /** How long an outcome, good or bad, is reused (ms). Default 1,000. */
-  readonly reuseMs?: number;
-  /** The clock, for tests. */
-  readonly now?: () => number;
-}
+/** Below this much free space (a write buffer) the storage counts as full: /health's probe would barely fit. */
+export const MIN_FREE_BYTES = 64 * 1024;
 
 /**
- * A cached check that the storage accepts writes.
+ * Resolves when the storage root is writable and has at least {@link MIN_FREE_BYTES} free.
  *
- * @example
- * ```ts
- * const check = new WriteCheck(() => storage.checkWritable());
- * await check.assertWritable(); // throws StorageError while the storage takes no writes
- * ```
+ * @param root - the storage root (an absolute path)
+ * @throws `StorageError` (`the storage takes no writes…`, `details.cause` the system code: `EROFS`, `EACCES`,
+ *   `ENOENT`…, or `ENOSPC` when too little space is left)
  */
-export class WriteCheck {
-  readonly #probe: () => Promise<void>;
-  readonly #reuseMs: number;
-  readonly #now: () => number;
-  #last: { readonly at: number; readonly outcome: Promise<void> } | undefined;
-
-  /**
-   * @param probe - writes and removes a probe file; rejects when the storage takes no writes
-   * @param options - how long an outcome is reused
-   */
-  constructor(probe: () => Promise<void>, options: WriteCheckOptions = {}) {
-    this.#probe = probe;
-    this.#reuseMs = options.reuseMs ?? 1000;
-    this.#now = options.now ?? Date.now;
+export async function assertTakesWrites(root: string): Promise<void> {
+  let cause: string | undefined;
+  try {
+    await access(root, constants.W_OK);
+    const fs = await statfs(root, { bigint: true });
+    if (fs.bavail * fs.bsize < BigInt(MIN_FREE_BYTES)) cause = 'ENOSPC';
+  } catch (err) {
+    cause = (err as NodeJS.ErrnoException | null)?.code ?? 'EIO';
   }
-
-  /**
-   * Resolves when the storage took a write within the last `reuseMs` (or does now).
-   *
-   * @throws `StorageError` (`the storage takes no writes`, with the system cause when known) otherwise
-   */
-  assertWritable(): Promise<void> {
-    const now = this.#now();
-    if (!this.#last || now - this.#last.at >= this.#reuseMs) {
-      // Timed from the start of the probe: a slow probe is not reused longer than a fast one.
-      this.#last = { at: now, outcome: this.#probe().catch(toRefusal) };
-    }
-    return this.#last.outcome;
+  if (cause !== undefined) {
+    throw new StorageError(
+      'the storage takes no writes at the moment (read-only or full); retry later',
+      cause,
+    );
   }
-}
-
-function toRefusal(err: unknown): never {
-  const cause = err instanceof StorageError ? err.details?.['cause'] : undefined;
-  throw new StorageError(
-    'the storage takes no writes at the moment (full or read-only); retry later',
-    typeof cause === 'string' ? cause : undefined,
-  );
 }

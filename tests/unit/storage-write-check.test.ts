@@ -1,68 +1,34 @@
 /**
- * The submissions' check that the storage takes writes: one probe for a
- * burst of callers, its outcome reused for a while, then probed again.
+ * The submissions' check that the storage can take an output: a read-only
+ * or full root is refused with `storage_error` naming the system cause (a
+ * real read-only and a real full tmpfs: `tests/e2e/storage-faults.test.ts`).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { StorageError } from '../../lib/errors.js';
-import { Storage } from '../../lib/storage/storage.js';
-import { WriteCheck } from '../../lib/storage/write-check.js';
+import { assertTakesWrites } from '../../lib/storage/write-check.js';
 
-test('a burst of callers shares one probe, and its outcome is reused until reuseMs has passed', async () => {
-  let now = 0;
-  let probes = 0;
-  const check = new WriteCheck(
-    async () => {
-      probes++;
-    },
-    { reuseMs: 1000, now: () => now },
-  );
-  await Promise.all(Array.from({ length: 50 }, () => check.assertWritable()));
-  expect(probes).toBe(1);
-  now = 999;
-  await check.assertWritable();
-  expect(probes).toBe(1);
-  now = 1000;
-  await check.assertWritable();
-  expect(probes).toBe(2);
+test('a writable root with room is accepted', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'write-check-'));
+  try {
+    await expect(assertTakesWrites(root)).resolves.toBeUndefined();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
 
-test('a failing probe refuses with storage_error naming the system cause, and recovers once writes work', async () => {
-  let now = 0;
-  let failing = true;
-  const check = new WriteCheck(
-    async () => {
-      if (failing) throw new StorageError('writing a file failed', 'ENOSPC');
-    },
-    { reuseMs: 1000, now: () => now },
-  );
-  const refusal = await check.assertWritable().catch((err: unknown) => err);
-  expect(refusal).toBeInstanceOf(StorageError);
-  expect(refusal).toMatchObject({
+test('a file system with no space left is refused with storage_error naming ENOSPC', async () => {
+  // sysfs is writable by root and reports no free block: full, as far as statfs tells.
+  await expect(assertTakesWrites('/sys')).rejects.toMatchObject({
     code: 'storage_error',
     message: expect.stringMatching(/takes no writes/),
     details: { cause: 'ENOSPC' },
   });
-  failing = false;
-  await expect(check.assertWritable()).rejects.toThrow(/takes no writes/);
-  now = 1500;
-  await expect(check.assertWritable()).resolves.toBeUndefined();
 });
 
-test('over a real storage, a root that cannot take the probe is refused, and accepted again once it can', async () => {
-  const root = await mkdtemp(path.join(tmpdir(), 'write-check-'));
-  try {
-    const storage = new Storage(root);
-    // A file where the probe's folder should be: the probe's write fails (ENOTDIR) as it would on a full disk,
-    // even for root, whom permission bits do not stop.
-    await writeFile(path.join(root, '.health'), 'x');
-    await expect(new WriteCheck(() => storage.checkWritable()).assertWritable()).rejects.toThrow(
-      StorageError,
-    );
-    await rm(path.join(root, '.health'));
-    await expect(new WriteCheck(() => storage.checkWritable()).assertWritable()).resolves.toBeUndefined();
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+test('a root that is gone is refused with storage_error naming ENOENT, not an unexpected error', async () => {
+  await expect(assertTakesWrites(path.join(tmpdir(), 'no-such-root-' + process.pid))).rejects.toMatchObject({
+    code: 'storage_error',
+    details: { cause: 'ENOENT' },
+  });
 });

@@ -12,7 +12,6 @@ import { Backlog } from '../../../lib/queue/backlog.js';
 import type { JobQueue } from '../../../lib/queue/job-queue.js';
 import type { ServiceDeps } from '../../../lib/service/deps.js';
 import { Storage } from '../../../lib/storage/storage.js';
-import { WriteCheck } from '../../../lib/storage/write-check.js';
 
 export const SECRET = 'unit-test-secret-0123456789abcdef';
 
@@ -53,7 +52,6 @@ export async function testService(): Promise<{
   const deps: ServiceDeps = {
     config,
     storage,
-    writeCheck: new WriteCheck(() => storage.checkWritable()),
     store: new JobStore(storage, await testJobTable(), { retentionDays: 30 }),
     queue,
     // Read on every submission, so that a test's `queue.waiting` applies at once.
