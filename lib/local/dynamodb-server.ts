@@ -43,7 +43,8 @@ const FOLDER_WAIT_MS = 15_000;
  * leaves its DynamoDB process closing for a few milliseconds, and dynalite itself would only find the
  * folder locked at its first request, as an uncaught error.
  *
- * @throws Error naming the folder when another process still holds it after `FOLDER_WAIT_MS`
+ * @throws Error naming the folder when it cannot be opened (a full disk), or another process still holds it
+ *   after `FOLDER_WAIT_MS`
  */
 async function waitForFolder(dataDir: string): Promise<void> {
   const deadline = Date.now() + FOLDER_WAIT_MS;
@@ -54,8 +55,14 @@ async function waitForFolder(dataDir: string): Promise<void> {
       await db.close();
       return;
     } catch (err) {
-      const locked = (err as { cause?: { code?: unknown } }).cause?.code === 'LEVEL_LOCKED';
-      if (!locked) throw err;
+      const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+      if (cause?.code !== 'LEVEL_LOCKED') {
+        // E.g. a full disk: LevelDB writes a new log file at every open.
+        const reason = typeof cause?.message === 'string' ? cause.message : String(err);
+        throw new Error(`the local DynamoDB data folder ${dataDir} cannot be opened: ${reason}`, {
+          cause: err,
+        });
+      }
       if (Date.now() >= deadline) {
         throw new Error(
           `the local DynamoDB data folder ${dataDir} is in use by another process (is another npm start running?)`,
