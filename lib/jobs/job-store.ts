@@ -55,6 +55,8 @@ export interface ListOptions {
 export interface JobStoreOptions {
   /** Days a finished job is kept (`JOB_RETENTION_DAYS`). */
   readonly retentionDays: number;
+  /** The clock (ms), for tests. */
+  readonly now?: () => number;
 }
 
 /** An item the listing shows: not expired, and a job's (a damaged item is skipped; `GET /jobs/{id}` says 503). */
@@ -98,7 +100,7 @@ export class JobStore {
   ) {
     this.#table = table;
     this.#retentionDays = options.retentionDays;
-    this.#counts = new ActiveCounts(table);
+    this.#counts = new ActiveCounts(table, options.now);
     this.#keys = new IdempotencyKeys(table);
   }
 
@@ -165,7 +167,9 @@ export class JobStore {
    * @throws `StorageError` when the table cannot be written
    */
   async reserveSlot(sub: string, limit: number): Promise<boolean> {
-    return this.#counts.reserve(sub, limit);
+    if (await this.#counts.reserve(sub, limit)) return true;
+    // At the limit: a count a crash left too high is lowered (once settled), then the reservation tried again.
+    return (await this.#counts.settle(sub)) && this.#counts.reserve(sub, limit);
   }
 
   /** Gives back a slot of {@link JobStore.reserveSlot} whose job was not created, or was discarded. */

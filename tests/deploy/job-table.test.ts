@@ -35,7 +35,7 @@ const INDEXES: Record<string, string> = {
 const TRANSITION = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 const DYNAMODB_ACTIONS: Record<string, string[]> = {
   HealthRole: [],
-  SubmitRole: [...TRANSITION, 'dynamodb:DeleteItem'],
+  SubmitRole: [...TRANSITION, 'dynamodb:DeleteItem', 'dynamodb:Query'],
   ReadRole: ['dynamodb:GetItem', 'dynamodb:Query'],
   CancelRole: TRANSITION,
   WorkerRole: TRANSITION,
@@ -165,6 +165,11 @@ describe('IAM on the jobs table', () => {
       { actions: ['dynamodb:GetItem'], resources: [TABLE_ARN] },
       { actions: ['dynamodb:Query'], resources: [indexArn('by_user'), indexArn('by_user_status')] },
     ]);
+  });
+
+  test('submissions query only the status index, to count a user stopped by their limit', () => {
+    const query = dynamoStatements('SubmitRole').filter((s) => [s.Action].flat().includes('dynamodb:Query'));
+    expect(query.map((s) => [s.Resource].flat())).toEqual([[indexArn('by_user_status')]]);
   });
 
   test('no role scans, uses a wildcard, or reaches anything but this table (and, to query, its indexes)', () => {

@@ -139,6 +139,49 @@ describe('per-user counts', () => {
   });
 });
 
+describe('a count a crash left too high, in the cloud (no recovery at start)', () => {
+  let now: number;
+  let clocked: JobStore;
+  beforeEach(async () => {
+    now = Date.parse('2026-12-03T12:00:00Z');
+    clocked = new JobStore(new Storage(root), store.table, { retentionDays: 30, now: () => now });
+  });
+
+  test('is lowered to the jobs that exist once it has not changed for a minute, when it stops a submission', async () => {
+    // Two reservations; the second's function died before writing its job.
+    expect(await clocked.reserveSlot('dora', 2)).toBe(true);
+    await created('dora');
+    expect(await clocked.reserveSlot('dora', 2)).toBe(true);
+    // Within the minute, the missing job may still be on its way: the limit holds.
+    now += 30_000;
+    expect(await clocked.reserveSlot('dora', 2)).toBe(false);
+    expect(await clocked.activeCount('dora')).toBe(2);
+    now += 31_000;
+    expect(await clocked.reserveSlot('dora', 2)).toBe(true);
+    expect(await clocked.activeCount('dora')).toBe(2);
+  });
+
+  test('is left as it is when it is right: a user really at the limit stays there', async () => {
+    for (let i = 0; i < 2; i++) {
+      expect(await clocked.reserveSlot('erin', 2)).toBe(true);
+      await created('erin');
+    }
+    now += 120_000;
+    expect(await clocked.reserveSlot('erin', 2)).toBe(false);
+    expect(await clocked.activeCount('erin')).toBe(2);
+  });
+
+  test('still counts exactly under 30 concurrent submissions at the limit', async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, () => clocked.reserveSlot('fred', 5)));
+    expect(answers.filter(Boolean)).toHaveLength(5);
+    now += 120_000;
+    // None of the five has its job yet, and they are settled: they were orphaned; one submission gets in.
+    const later = await Promise.all(Array.from({ length: 10 }, () => clocked.reserveSlot('fred', 5)));
+    expect(later.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+    expect(await clocked.activeCount('fred')).toBeLessThanOrEqual(5);
+  });
+});
+
 describe('listing and recovery', () => {
   test('walks a user’s jobs newest first with a status filter and opaque cursors, to an exact end', async () => {
     const t0 = Date.now() - 10_000;
