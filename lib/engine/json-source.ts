@@ -82,11 +82,12 @@ export async function jsonSource(
     `SELECT CAST(json AS VARCHAR) FROM ${objectsCall(sampleParams, file, layout)} LIMIT ${Math.floor(sampleRecords)}`,
     sampleParams,
   );
-  const found = learnColumns(sample.map((row) => String(row[0])));
+  const learnt = learnColumns(sample.map((row) => String(row[0])));
+  const found = learnt.leaves;
   const known = new Set(found.map((l) => l.name));
   const missing = (wanted ?? []).filter((w) => !known.has(w));
   if (wanted === undefined) {
-    for (const key of await topLevelKeys(connection, file, layout)) {
+    for (const key of await topLevelKeys(connection, file, layout, learnt.commonKeys)) {
       if (!found.some((l) => l.path[0] === key)) found.push({ name: key, path: [key] });
     }
     assertColumnCount(found.length);
@@ -124,16 +125,25 @@ function objectsCall(params: Params, file: string, layout: 'ndjson' | 'array'): 
   return `read_json_objects(${params.text(file)}, format = '${layout === 'ndjson' ? 'newline_delimited' : 'array'}')`;
 }
 
-/** Top-level keys of every record, in first-seen order (a pass over the file). */
+/**
+ * Top-level keys of the records whose keys are not exactly `common`, in first-seen order (a pass
+ * over the file). `common` is a sampled record's key list: the keys of the records it skips are
+ * all in the sample, so no key is missed; most records of a regular file have that list and are
+ * not broken into one row per key, which made this pass a third dearer.
+ */
 async function topLevelKeys(
   connection: DuckDBConnection,
   file: string,
   layout: 'ndjson' | 'array',
+  common: readonly string[],
 ): Promise<string[]> {
   const params = new Params();
+  const objects = objectsCall(params, file, layout);
   const rows = await rowsWith(
     connection,
-    `SELECT k FROM (SELECT unnest(json_keys(json)) AS k, row_number() OVER () AS r FROM ${objectsCall(params, file, layout)})
+    `SELECT k FROM (
+       SELECT unnest(ks) AS k, r FROM (SELECT json_keys(json) AS ks, row_number() OVER () AS r FROM ${objects})
+       WHERE ks IS DISTINCT FROM ${params.textList(common)})
      GROUP BY k ORDER BY min(r) LIMIT ${MAX_COLUMNS + 1}`,
     params,
   );
@@ -182,7 +192,7 @@ async function wrappedSource(
     `SELECT CAST(rec AS VARCHAR) FROM ${from} LIMIT ${Math.floor(sampleRecords)}`,
     params,
   );
-  const found = learnColumns(records.map((row) => String(row[0])));
+  const found = learnColumns(records.map((row) => String(row[0]))).leaves;
   const columns: SourceColumn[] = found.map((leaf) => ({
     name: leaf.name,
     kind: 'text',
@@ -191,9 +201,13 @@ async function wrappedSource(
   return { format: 'json', from, params, columns, close: async () => undefined };
 }
 
-/** The leaf columns of sampled records (JSON texts). */
-function learnColumns(texts: readonly string[]): JsonLeaf[] {
+/**
+ * The leaf columns of sampled records (JSON texts), and the top-level key list most of them have
+ * (empty when none is an object).
+ */
+function learnColumns(texts: readonly string[]): { leaves: JsonLeaf[]; commonKeys: string[] } {
   const columns = new JsonColumns();
+  const lists = new Map<string, { keys: string[]; count: number }>();
   texts.forEach((text, i) => {
     let value: unknown;
     try {
@@ -202,6 +216,15 @@ function learnColumns(texts: readonly string[]): JsonLeaf[] {
       throw new ParseError(`record ${i + 1}: malformed JSON`, { record: i + 1 });
     }
     columns.add(value, i + 1);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const keys = Object.keys(value);
+      const id = JSON.stringify(keys);
+      const list = lists.get(id) ?? { keys, count: 0 };
+      list.count++;
+      lists.set(id, list);
+    }
   });
-  return columns.leaves;
+  let common: { keys: string[]; count: number } = { keys: [], count: 0 };
+  for (const list of lists.values()) if (list.count > common.count) common = list;
+  return { leaves: columns.leaves, commonKeys: common.keys };
 }

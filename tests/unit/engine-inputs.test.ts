@@ -171,6 +171,18 @@ describe('JSON and NDJSON', () => {
     expect(kept).toEqual([{ a: 24_999, late: 5 }]);
   });
 
+  test('lists keys first seen after the sample in first-seen order, the common keys in any order around them', async () => {
+    const records = Array.from({ length: 25_000 }, (_, i): Record<string, number> => {
+      if (i === 24_000) return { b: i, a: i, y: 1 };
+      if (i === 24_500) return { x: 2, a: i, b: i };
+      return { a: i, b: i };
+    });
+    const ndjson = records.map((r) => JSON.stringify(r)).join('\n');
+    const rows = (await json('late3.ndjson', ndjson, { operation: 'non_null', columns: ['x'] })) as object[];
+    expect(rows.map((r) => Object.keys(r))).toEqual([['a', 'b', 'y', 'x']]);
+    expect(rows).toEqual([{ a: 24_500, b: 24_500, y: null, x: 2 }]);
+  });
+
   test('reads the one array of a wrapping object', async () => {
     expect(
       await json('w.json', '{"rows":[{"a":1},{"a":2}]}', { operation: 'stats', columns: ['a'] }),
