@@ -115,6 +115,12 @@ function groupingSql(
       }
       continue;
     }
+    if (wanted.every((agg) => agg === 'count')) {
+      // `count` counts values whatever the column's type: no typed form, no type counters.
+      for (const agg of wanted) aggs.push(`${aggregate(agg, cell, ddof).x!} AS a${j}_${agg}_x`);
+      aggs.push(`count(vs${j}) AS c${j}`, `0 AS nn${j}`, `NULL AS nb${j}`);
+      continue;
+    }
     // Most aggregated columns are numeric: the text and boolean forms are computed only in a second
     // grouping, when the first finds the column is not.
     inner.push(`${asNumber(column.expr)} AS vn${j}`);

@@ -274,6 +274,20 @@ describe('CSV columns that look numeric in their first rows', () => {
 describe('group_by', () => {
   const csv = 'k,g,x\nb,1,1\na,1.0,2\n,2,3\nb,2,\nZ,10,4\n';
 
+  test('counts the values of columns asked only for count, whatever their type, beside a typed max', async () => {
+    const mixed = 'k,t,n,b,m\na,x,1,true,5\na,1,2.5,FALSE,7\nb,,,,\nb,true,NA,false,10\n';
+    expect(
+      await json('gcount.csv', mixed, {
+        operation: 'group_by',
+        columns: ['k'],
+        aggregations: { t: ['count'], n: ['count'], b: ['count'], m: ['count', 'max'] },
+      }),
+    ).toEqual([
+      { k: 'a', count: 2, t_count: 2, n_count: 2, b_count: 2, m_count: 2, m_max: 7 },
+      { k: 'b', count: 2, t_count: 1, n_count: 0, b_count: 1, m_count: 1, m_max: 10 },
+    ]);
+  });
+
   test('merges raw keys that spell the same number and sorts numeric keys numerically', async () => {
     expect(
       await json('g1.csv', csv, { operation: 'group_by', columns: ['g'], aggregations: { x: ['sum'] } }),
