@@ -133,7 +133,8 @@ const COMPUTE_ERRORS = errorResponses({
     'over MAX_QUEUED_JOBS waiting jobs in all, or the caller already has MAX_QUEUED_JOBS_PER_USER (default ' +
     '100) jobs queued or running (`details.limit`); other users are not affected',
   queue_unavailable: 'nothing was queued; retry after `Retry-After` seconds',
-  storage_error: 'the storage failed',
+  storage_error:
+    'the storage is read-only or full (`details.cause` `EROFS`, `ENOSPC`…), or the jobs table is unreachable',
 });
 
 /** Registers `POST /compute/<operation>` of each operation, and its request schema. */

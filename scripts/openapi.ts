@@ -61,7 +61,7 @@ registry.registerPath({
     200: json(Job, 'the job'),
     ...errorResponses({
       not_found: "unknown id, or another user's job",
-      storage_error: 'the job document is unreadable (truncated, corrupt) or the storage failed',
+      storage_error: 'the job item is damaged (edited by hand) or the jobs table is unreachable',
     }),
   },
 });
@@ -150,7 +150,8 @@ registry.registerPath({
         'the file over 6 MB once encoded, or the preview of `limit` rows over 6 MB; the message and ' +
         '`details.path` name the storage path',
       parse_error: 'a preview of a result file no longer readable as its format',
-      storage_error: 'the job document or the result file is unreadable, or the storage failed',
+      storage_error:
+        'the job item is damaged, the jobs table is unreachable, or the result file is unreadable',
     }),
   },
 });
@@ -170,7 +171,7 @@ registry.registerPath({
     ...errorResponses({
       not_found: "unknown id, or another user's job",
       conflict: 'the job already ended',
-      storage_error: 'the job document is unreadable (truncated, corrupt) or the storage failed',
+      storage_error: 'the job item is damaged (edited by hand) or the jobs table is unreachable',
     }),
   },
 });
@@ -203,7 +204,7 @@ registry.registerPath({
     ...errorResponses({
       invalid_request:
         'an unknown query parameter, a `status` or `limit` out of its range, or a cursor this service did not give',
-      storage_error: 'the storage failed',
+      storage_error: 'the jobs table is unreachable',
     }),
   },
 });
