@@ -105,37 +105,30 @@ function checkNames(names: readonly string[]): void {
   });
 }
 
-/**
- * Reads and checks the header row of a delimited text file.
- *
- * @param file - absolute host path
- * @param delimiter - the delimiter, or undefined to detect it among {@link CANDIDATE_DELIMITERS}
- *   (the one found most often outside quotes in the first line; `,` when none is)
- * @param maxBytes - how much of the file may be read
- * @returns the names and the delimiter, or `undefined` when the header does not end within
- *   `maxBytes` (the caller decides whether to look further)
- * @throws `ParseError` for an empty file, invalid UTF-8, an empty or duplicate column name, more
- *   than `MAX_COLUMNS` columns
- */
-export async function readCsvHeader(
-  file: string,
-  delimiter: string | undefined,
-  maxBytes: number = DEFAULT_HEADER_BYTES,
-): Promise<CsvHeader | undefined> {
-  const handle = await open(file, 'r');
-  let bytes: Buffer;
-  let whole: boolean;
-  try {
-    const size = (await handle.stat()).size;
-    const length = Math.min(size, maxBytes);
-    bytes = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(bytes, 0, length, 0);
-    bytes = bytes.subarray(0, bytesRead);
-    whole = bytesRead >= size;
-  } finally {
-    await handle.close();
+/** Bytes read first; a header that does not end within them is read further, four times as much each time. */
+const FIRST_READ_BYTES = 64 * 1024;
+
+/** Where the first line ends, by {@link countOutsideQuotes}' reading of quotes; -1 when it does not end in `text`. */
+function firstLineEnd(text: string): number {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) return i;
   }
-  if (bytes.length === 0) throw new ParseError('empty file: no header row', { line: 1 });
+  return -1;
+}
+
+/**
+ * The header of a prefix of the file, or undefined when the prefix cannot decide it yet: the
+ * delimiter is detected from the whole first line, and the first record must end in the prefix.
+ */
+function headerOf(
+  bytes: Buffer,
+  whole: boolean,
+  delimiter: string | undefined,
+  last: boolean,
+): CsvHeader | undefined {
   let text: string;
   try {
     // A cut in the middle of a character is not an encoding error: `stream` keeps it pending.
@@ -144,6 +137,8 @@ export async function readCsvHeader(
     throw new ParseError('line 1: invalid UTF-8', { line: 1 });
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Detection counts over the first line: a longer prefix could change the choice until it ends.
+  if (delimiter === undefined && !whole && !last && firstLineEnd(text) < 0) return undefined;
   const chosen =
     delimiter ??
     CANDIDATE_DELIMITERS.reduce((best, d) =>
@@ -153,4 +148,46 @@ export async function readCsvHeader(
   if (names === undefined) return undefined;
   checkNames(names);
   return { names, delimiter: chosen };
+}
+
+/**
+ * Reads and checks the header row of a delimited text file. It reads only
+ * as far as the header goes (64 KiB first, then more), not the whole bound:
+ * decoding and checking 16 MiB of UTF-8 cost a fifth of a second per job.
+ *
+ * @param file - absolute host path
+ * @param delimiter - the delimiter, or undefined to detect it among {@link CANDIDATE_DELIMITERS}
+ *   (the one found most often outside quotes in the first line; `,` when none is)
+ * @param maxBytes - how much of the file may be read
+ * @returns the names and the delimiter, or `undefined` when the header does not end within
+ *   `maxBytes` (the caller decides whether to look further)
+ * @throws `ParseError` for an empty file, invalid UTF-8 in the header, an empty or duplicate
+ *   column name, more than `MAX_COLUMNS` columns
+ */
+export async function readCsvHeader(
+  file: string,
+  delimiter: string | undefined,
+  maxBytes: number = DEFAULT_HEADER_BYTES,
+): Promise<CsvHeader | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const limit = Math.min(size, maxBytes);
+    let bytes = Buffer.alloc(0);
+    let want = Math.min(limit, FIRST_READ_BYTES);
+    for (;;) {
+      const more = Buffer.alloc(want - bytes.length);
+      const { bytesRead } = await handle.read(more, 0, more.length, bytes.length);
+      bytes = Buffer.concat([bytes, more.subarray(0, bytesRead)]);
+      // The file may have shrunk since its size was read: what was read is then all there is.
+      const whole = bytes.length >= size || bytesRead < more.length;
+      if (bytes.length === 0) throw new ParseError('empty file: no header row', { line: 1 });
+      const last = whole || bytes.length >= limit;
+      const header = headerOf(bytes, whole, delimiter, last);
+      if (header !== undefined || last) return header;
+      want = Math.min(limit, want * 4);
+    }
+  } finally {
+    await handle.close();
+  }
 }
