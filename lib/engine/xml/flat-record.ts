@@ -22,10 +22,15 @@ export interface FlatRecord {
   count: number;
   attributes: number;
   /**
-   * True when the record has the field names, in the same order, of the last flat record
-   * without attributes that had not (the scanner matched it against that one's names).
+   * The template the fields are matched to (see `FlatTemplate`), -1 for none: field `i` then has
+   * the name of the template's field `slots[i]`. Templates are numbered in the order they are
+   * set, so a number names one set of names for good.
    */
-  same: boolean;
+  template: number;
+  /** Field count of that template (a record may lack some of its fields). */
+  templateFields: number;
+  /** Template field of each field, increasing (valid when `template` is not -1). */
+  slots: Int32Array;
   names: Int32Array;
   values: Int32Array;
   kinds: Uint8Array;

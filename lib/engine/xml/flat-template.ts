@@ -2,10 +2,13 @@
  * The fast path of the fast path: most records of a file have the layout of
  * the one before. The names of the last flat record without attributes are
  * kept, and the next record is matched against them in one pass
- * (`<name>text</name>` or `<name/>` in order, whitespace between, then the
- * record's closing tag); the record's columns are then those of that record,
- * with no name to look up. Anything else makes the match fail, and the
- * scanner scans the record the ordinary way (which also tells errors apart).
+ * (`<name>text</name>` or `<name/>` in that order, any of them missing,
+ * whitespace between, then the record's closing tag); the record's columns
+ * are then those of the template's fields, with no name to look up. A
+ * record missing an optional field (a null) matches too, so a file with
+ * nulls does not change template at every record. Anything else makes the
+ * match fail, and the scanner scans the record the ordinary way (which also
+ * tells errors apart).
  *
  * @module
  */
@@ -21,6 +24,7 @@ export class FlatTemplate {
   #names = new Uint8Array(256); // concatenated
   readonly #ends: Int32Array; // name k is #names[#ends[k]..#ends[k+1])
   #count = 0;
+  #id = -1;
 
   /** @param maxFields - most fields of a flat record */
   constructor(maxFields: number) {
@@ -30,6 +34,11 @@ export class FlatTemplate {
   /** Fields of the template; 0 when there is none. */
   get count(): number {
     return this.#count;
+  }
+
+  /** Number of the template: it changes with every {@link FlatTemplate.set}. */
+  get id(): number {
+    return this.#id;
   }
 
   /** Takes the names of `flat`, ranges of `buf`, as the template (copied: the buffer is reused). */
@@ -46,6 +55,7 @@ export class FlatTemplate {
       ends[f + 1] = at;
     }
     this.#count = count;
+    this.#id++;
   }
 
   /** True when `buf[at..]` holds name `k` (the caller checked the length). */
@@ -56,9 +66,17 @@ export class FlatTemplate {
     return true;
   }
 
+  /** True when `buf[at..]` holds name `k` then `>` or `/`, with a byte after it. */
+  #field(buf: Uint8Array, at: number, k: number): boolean {
+    const len = this.#ends[k + 1]! - this.#ends[k]!;
+    if (at + len + 1 >= buf.length || !this.#name(buf, at, k)) return false;
+    const c = buf[at + len];
+    return c === GT || c === SLASH;
+  }
+
   /**
    * Matches a record's content, from the end of its start tag at `from`,
-   * against the template, filling `flat`'s ranges.
+   * against the template, filling `flat`'s ranges, `slots`, `template` and `templateFields`.
    *
    * @param nameStart - start of the record's name in `buf` (its closing tag must repeat it)
    * @param nameEnd - end of that name
@@ -68,12 +86,18 @@ export class FlatTemplate {
     const length = buf.length;
     const ends = this.#ends;
     const count = this.#count;
+    const { names, values, kinds, slots } = flat;
     let p = from;
-    for (let k = 0; k < count; k++) {
+    let f = 0; // fields matched
+    // Template fields before k are passed: each element must be one of the fields from k on.
+    for (let k = 0; ; k++) {
       while (p < length && isSpace(buf[p]!)) p++;
-      const len = ends[k + 1]! - ends[k]!;
-      if (p + len + 2 >= length || buf[p] !== LT || !this.#name(buf, p + 1, k)) return -1;
+      if (p + 1 >= length || buf[p] !== LT) return -1;
+      if (buf[p + 1] === SLASH) break; // the record's closing tag, checked below
       const ns = p + 1;
+      while (k < count && !this.#field(buf, ns, k)) k++;
+      if (k === count) return -1;
+      const len = ends[k + 1]! - ends[k]!;
       p = ns + len;
       let vs = 0;
       let ve = 0;
@@ -97,19 +121,21 @@ export class FlatTemplate {
         if (buf[p] !== GT) return -1;
         p++;
       }
-      flat.names[2 * k] = ns;
-      flat.names[2 * k + 1] = ns + len;
-      flat.values[2 * k] = vs;
-      flat.values[2 * k + 1] = ve;
-      flat.kinds[k] = kind;
+      names[2 * f] = ns;
+      names[2 * f + 1] = ns + len;
+      values[2 * f] = vs;
+      values[2 * f + 1] = ve;
+      kinds[f] = kind;
+      slots[f++] = k;
     }
-    while (p < length && isSpace(buf[p]!)) p++;
     const len = nameEnd - nameStart;
-    if (p + len + 2 >= length || buf[p] !== LT || buf[p + 1] !== SLASH) return -1;
+    if (p + len + 2 >= length) return -1;
     for (let i = 0; i < len; i++) if (buf[p + 2 + i] !== buf[nameStart + i]) return -1;
     p += len + 2;
     if (buf[p] !== GT) return -1;
-    flat.count = count;
+    flat.count = f;
+    flat.template = this.#id;
+    flat.templateFields = count;
     return p + 1;
   }
 }

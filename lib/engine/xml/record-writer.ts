@@ -26,8 +26,8 @@ export class RecordWriter implements RecordHandler {
   #stamp = new Int32Array(64); // row that last set each column
   #row = 1;
   #columns = new Int32Array(64); // columns of the current record's fields
-  #templateColumns = new Int32Array(64); // columns of the scanner's template record
-  #templateCount = -1; // its field count, -1 when its columns are not known
+  #templateColumns = new Int32Array(64); // columns of the fields of the scanner's template
+  #template = -1; // the number of that template, -1 when its columns are not known
   /** Names to add before the held record can be written. */
   #missing: string[] = [];
   /** The record held while columns are added. */
@@ -68,12 +68,11 @@ export class RecordWriter implements RecordHandler {
   /** Appends a flat record (see `RecordHandler.flat`). */
   flat(buf: Uint8Array, record: FlatRecord, start: number, end: number): boolean {
     const { count, names } = record;
-    if (record.same && count === this.#templateCount) {
-      // The names of the template record, whose columns are known: no name to check.
-      this.#writeCells(buf, record, this.#templateColumns);
+    if (record.template === this.#template && record.template !== -1) {
+      // Fields of the template, whose columns are known: no name to check.
+      this.#writeTemplateCells(buf, record);
       return this.full;
     }
-    if (record.attributes === 0 && !record.same) this.#templateCount = -1; // until resolved below
     if (count > this.#guess.length) {
       this.#guess = grow(this.#guess, count);
       this.#columns = grow(this.#columns, count);
@@ -119,10 +118,11 @@ export class RecordWriter implements RecordHandler {
       for (const [name, f] of fresh)
         guess[f] = columns[f] = this.#column(name, buf.subarray(names[2 * f]!, names[2 * f + 1]!));
     }
-    if (record.attributes === 0 && !record.same) {
-      // The scanner takes this record's names as its template: remember their columns.
+    if (record.template !== -1 && count === record.templateFields) {
+      // The record has every field of the scanner's template (it is the template, or matched all of
+      // it): their columns are known now. (Resolved names are distinct: a repeated one went to general().)
       this.#templateColumns.set(columns.subarray(0, count));
-      this.#templateCount = count;
+      this.#template = record.template;
     }
     if (this.#missing.length > 0) {
       // Columns must be added first: hold the fields' ranges (the buffer stays until the scan resumes).
@@ -141,6 +141,22 @@ export class RecordWriter implements RecordHandler {
     }
     this.#writeCells(buf, record, columns);
     return this.full;
+  }
+
+  /** Writes the cells of a record matched to the template: field `f` goes to the column of its slot. */
+  #writeTemplateCells(buf: Uint8Array, record: FlatRecord): void {
+    const table = this.#table;
+    const columns = this.#templateColumns;
+    const { values, kinds, slots, count } = record;
+    for (let f = 0; f < count; f++) {
+      const vs = values[2 * f]!;
+      const ve = values[2 * f + 1]!;
+      if (ve === vs) continue;
+      const column = columns[slots[f]!]!;
+      if (kinds[f] === FieldKind.Plain) table.setBytes(column, buf, vs, ve);
+      else table.setText(column, decodeText(decoder.decode(buf.subarray(vs, ve))));
+    }
+    this.#endRow();
   }
 
   /** Writes the cells of a flat record whose field `f` goes to `columns[f]`, and ends the row. */

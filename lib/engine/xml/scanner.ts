@@ -69,7 +69,9 @@ export class XmlScanner {
   readonly #flat: FlatRecord = {
     count: 0,
     attributes: 0,
-    same: false,
+    template: -1,
+    templateFields: 0,
+    slots: new Int32Array(MAX_FLAT_FIELDS),
     names: new Int32Array(2 * MAX_FLAT_FIELDS),
     values: new Int32Array(2 * MAX_FLAT_FIELDS),
     kinds: new Uint8Array(MAX_FLAT_FIELDS),
@@ -317,6 +319,7 @@ export class XmlScanner {
     this.#top = 0;
     this.#inText = false;
     flat.count = 0;
+    flat.template = -1;
     let simple = this.#attributes(nameEnd, buf[tagEnd - 2] === SLASH ? tagEnd - 2 : tagEnd - 1);
     flat.attributes = flat.count;
     if (buf[tagEnd - 2] === SLASH) {
@@ -325,11 +328,9 @@ export class XmlScanner {
     }
     const base = this.#outer.length; // depth of the record element
     if (base >= MAX_ELEMENT_DEPTH) this.#fail(`elements nest over ${MAX_ELEMENT_DEPTH} levels`, start);
-    flat.same = false;
     if (simple && flat.count === 0 && this.#template.count > 0 && base + 1 < MAX_ELEMENT_DEPTH) {
       const end = this.#template.match(buf, flat, tagEnd, nameStart, nameEnd);
       if (end !== -1) {
-        flat.same = true;
         this.#deliver(true, start, end);
         return end;
       }
@@ -455,8 +456,14 @@ export class XmlScanner {
       this.#top = this.#inText ? top : 0;
       throw err;
     }
+    if (simple && flat.attributes === 0 && flat.count > 0) {
+      // The next records are matched against this one's names; the handler learns their columns now.
+      this.#template.set(buf, flat);
+      flat.template = this.#template.id;
+      flat.templateFields = flat.count;
+      for (let f = 0; f < flat.count; f++) flat.slots[f] = f;
+    }
     this.#deliver(simple, start, pos);
-    if (simple && flat.attributes === 0 && flat.count > 0) this.#template.set(buf, flat);
     return pos;
   }
 
