@@ -35,22 +35,29 @@ export class JsonColumns {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       throw new ParseError(`record ${where}: every JSON record must be an object`, { record: where });
     }
-    this.#walk(record as Record<string, unknown>, [], 1, where);
+    this.#walk(record as Record<string, unknown>, [], '', 1, where);
   }
 
-  #walk(value: Record<string, unknown>, prefix: string[], depth: number, where: number): void {
+  // The path array of a leaf is built only when the leaf is new: most keys of most records are known.
+  #walk(
+    value: Record<string, unknown>,
+    prefix: string[],
+    dotted: string,
+    depth: number,
+    where: number,
+  ): void {
     if (depth > MAX_NESTING) throw tooDeep(where);
-    for (const [key, v] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
       if (key.includes('\0'))
         throw new ParseError(`record ${where}: a key holds a NUL character`, { record: where });
-      const path = [...prefix, key];
+      const v = value[key];
+      const name = depth === 1 ? key : `${dotted}.${key}`;
       if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
-        this.#walk(v as Record<string, unknown>, path, depth + 1, where);
+        this.#walk(v as Record<string, unknown>, [...prefix, key], name, depth + 1, where);
       } else {
         if (Array.isArray(v) && nestsDeeper(v, depth + 1)) throw tooDeep(where);
-        const name = path.join('.');
         if (!this.#leaves.has(name)) {
-          this.#leaves.set(name, { name, path });
+          this.#leaves.set(name, { name, path: [...prefix, key] });
           assertColumnCount(this.#leaves.size, `record ${where}`, { record: where });
         }
       }

@@ -6,7 +6,8 @@
  *
  * The columns are learnt from a sample of records parsed here (DuckDB's own
  * schema detection recurses into the values and crashes the process on
- * millions of nested brackets); a requested column missing from the sample
+ * millions of nested brackets), read from the file here too when it is plain
+ * (json-sample.ts), else through DuckDB; a requested column missing from the sample
  * is looked for in the whole file, and for `non_null` (whose output holds
  * every column) the top-level keys of the whole file are listed. A document
  * wrapping its array in an object is one JSON value, read whole.
@@ -18,6 +19,7 @@ import { ParseError } from '../errors.js';
 import type { SourceColumn } from './columns.js';
 import { assertNestingWithin } from './json-depth.js';
 import { JsonColumns, MAX_NESTING, type JsonLeaf } from './json-keys.js';
+import { readSample } from './json-sample.js';
 import { assertColumnCount, MAX_COLUMNS } from './limits.js';
 import type { Source } from './source.js';
 import { Params, quoteIdent, rowsWith } from './sql.js';
@@ -76,13 +78,20 @@ export async function jsonSource(
   sampleRecords = SAMPLE_RECORDS,
 ): Promise<Source> {
   if (layout === 'wrapped') return wrappedSource(connection, file, sampleRecords);
-  const sampleParams = new Params();
-  const sample = await rowsWith(
-    connection,
-    `SELECT CAST(json AS VARCHAR) FROM ${objectsCall(sampleParams, file, layout)} LIMIT ${Math.floor(sampleRecords)}`,
-    sampleParams,
-  );
-  const learnt = learnColumns(sample.map((row) => String(row[0])));
+  const limit = Math.floor(sampleRecords);
+  // A plain file's first records are read here; any other through DuckDB, which then says what is wrong.
+  const plain = limit > 0 ? await readSample(file, layout, limit) : undefined;
+  let learnt: Learnt;
+  if (plain !== undefined) learnt = learnColumns(plain);
+  else {
+    const sampleParams = new Params();
+    const sample = await rowsWith(
+      connection,
+      `SELECT CAST(json AS VARCHAR) FROM ${objectsCall(sampleParams, file, layout)} LIMIT ${limit}`,
+      sampleParams,
+    );
+    learnt = learnColumns(parseTexts(sample.map((row) => String(row[0]))));
+  }
   const found = learnt.leaves;
   const known = new Set(found.map((l) => l.name));
   const missing = (wanted ?? []).filter((w) => !known.has(w));
@@ -192,7 +201,7 @@ async function wrappedSource(
     `SELECT CAST(rec AS VARCHAR) FROM ${from} LIMIT ${Math.floor(sampleRecords)}`,
     params,
   );
-  const found = learnColumns(records.map((row) => String(row[0]))).leaves;
+  const found = learnColumns(parseTexts(records.map((row) => String(row[0])))).leaves;
   const columns: SourceColumn[] = found.map((leaf) => ({
     name: leaf.name,
     kind: 'text',
@@ -201,30 +210,49 @@ async function wrappedSource(
   return { format: 'json', from, params, columns, close: async () => undefined };
 }
 
-/**
- * The leaf columns of sampled records (JSON texts), and the top-level key list most of them have
- * (empty when none is an object).
- */
-function learnColumns(texts: readonly string[]): { leaves: JsonLeaf[]; commonKeys: string[] } {
-  const columns = new JsonColumns();
-  const lists = new Map<string, { keys: string[]; count: number }>();
-  texts.forEach((text, i) => {
-    let value: unknown;
+/** Sampled records parsed one by one as they are learnt (JSON texts as DuckDB gives them). */
+function* parseTexts(texts: readonly string[]): Iterable<unknown> {
+  for (const [i, text] of texts.entries()) {
     try {
-      value = JSON.parse(text);
+      yield JSON.parse(text) as unknown;
     } catch {
       throw new ParseError(`record ${i + 1}: malformed JSON`, { record: i + 1 });
     }
-    columns.add(value, i + 1);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      const keys = Object.keys(value);
-      const id = JSON.stringify(keys);
-      const list = lists.get(id) ?? { keys, count: 0 };
-      list.count++;
-      lists.set(id, list);
+  }
+}
+
+/** What a sample teaches: its leaf columns, and the top-level key list most of its records have. */
+interface Learnt {
+  readonly leaves: JsonLeaf[];
+  /** Empty when no record is an object. */
+  readonly commonKeys: string[];
+}
+
+/** The leaf columns of sampled records, and their most common top-level key list. */
+function learnColumns(records: Iterable<unknown>): Learnt {
+  const columns = new JsonColumns();
+  const lists = new Map<string, { keys: string[]; count: number }>();
+  // Consecutive records mostly share their key list: compared with the last one, it is not named again.
+  let last: { keys: string[]; count: number } | undefined;
+  let i = 0;
+  for (const value of records) {
+    columns.add(value, ++i);
+    const keys = Object.keys(value as object);
+    if (last === undefined || !sameKeys(keys, last.keys)) {
+      // No key holds NUL (`add` refuses it): with their count, keys joined by it name the list.
+      const id = `${keys.length}\0${keys.join('\0')}`;
+      last = lists.get(id) ?? { keys, count: 0 };
+      lists.set(id, last);
     }
-  });
+    last.count++;
+  }
   let common: { keys: string[]; count: number } = { keys: [], count: 0 };
   for (const list of lists.values()) if (list.count > common.count) common = list;
   return { leaves: columns.leaves, commonKeys: common.keys };
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
