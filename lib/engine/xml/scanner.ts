@@ -100,9 +100,15 @@ export class XmlScanner {
   scan(buf: Uint8Array, from: number): number {
     this.#buf = buf;
     let pos = from;
+    const length = buf.length;
     for (;;) {
-      const lt = buf.indexOf(LT, pos);
-      if (lt === -1) return buf.length;
+      // The next '<' is most often a line end away: a few bytes looked at here cost less than a
+      // native indexOf per record; a long stretch of text still goes to indexOf.
+      let lt = pos;
+      const near = Math.min(length, pos + 16);
+      while (lt < near && buf[lt] !== LT) lt++;
+      if (lt === near) lt = near === length ? -1 : buf.indexOf(LT, near);
+      if (lt === -1) return length;
       try {
         pos = this.#token(lt);
       } catch (err) {

@@ -62,6 +62,8 @@ export class VarcharTable {
   readonly #encoder = new TextEncoder();
   /** Null markers' UTF-8 bytes by their length: a cell equal to one is left null. */
   readonly #nullsByLength: Uint8Array[][] = [];
+  /** Non-zero for a byte that starts some null marker: most cells are told apart by it alone. */
+  readonly #nullFirstBytes = new Uint8Array(256);
   readonly #nullTexts: ReadonlySet<string>;
 
   private constructor(connection: DuckDBConnection, table: string, nullMarkers: readonly string[]) {
@@ -71,6 +73,7 @@ export class VarcharTable {
     for (const marker of nullMarkers) {
       const bytes = this.#encoder.encode(marker);
       (this.#nullsByLength[bytes.length] ??= []).push(bytes);
+      if (bytes.length > 0) this.#nullFirstBytes[bytes[0]!] = 1;
     }
   }
 
@@ -154,8 +157,7 @@ export class VarcharTable {
         cells.longBytes.pop();
       }
     }
-    const markers = this.#nullsByLength[length];
-    if (markers !== undefined && markers.some((m) => sameBytes(m, src, start))) return;
+    if (this.#nullFirstBytes[src[start]!] !== 0 && this.#isNullMarker(src, start, length)) return;
     validity[row >> 3]! |= bit;
     if (length <= INLINE_MAX) {
       // The slot is zero (cleared after each chunk): the length's high bytes and the padding stay so.
@@ -166,6 +168,14 @@ export class VarcharTable {
       // A copy: the reader reuses its buffers.
       cells.longBytes.push(new Uint8Array(src.subarray(start, end))); // a copy (Buffer#slice is a view)
     }
+  }
+
+  /** Whether `src[start..start+length)` is a null marker. */
+  #isNullMarker(src: Uint8Array, start: number, length: number): boolean {
+    const markers = this.#nullsByLength[length];
+    if (markers === undefined) return false;
+    for (const marker of markers) if (sameBytes(marker, src, start)) return true;
+    return false;
   }
 
   /** Sets cell `column` of the current row to `text` (null when empty or a null marker). */
