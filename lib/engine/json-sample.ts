@@ -20,6 +20,21 @@
  */
 import { open } from 'node:fs/promises';
 
+/** A plain file's sample. */
+export interface PlainSample {
+  /** The records in order; throws {@link NotPlainError} on one `JSON.parse` refuses. */
+  records(): Iterable<object>;
+  /** Whether every record not yet taken parses (after learning stopped on an error of its own). */
+  restParses(): boolean;
+}
+
+/** A sampled record `JSON.parse` refuses: the file is not plain, DuckDB reads the sample. */
+export class NotPlainError extends Error {
+  constructor() {
+    super('the JSON sample is not plain');
+  }
+}
+
 /** Bytes read at a time. */
 const CHUNK_BYTES = 256 * 1024;
 
@@ -136,8 +151,9 @@ class ArrayScanner {
 }
 
 /**
- * The first `limit` records of the file, parsed, when the file is plain (see the module's note);
- * `undefined` otherwise. Fewer records when the file holds fewer.
+ * The first `limit` records of the file when it is plain (see the module's note); `undefined`
+ * otherwise. Fewer records when the file holds fewer. An NDJSON record is parsed only when it is
+ * taken: one that `JSON.parse` refuses throws {@link NotPlainError} then.
  *
  * @param file - absolute host path
  * @param layout - NDJSON, or a top-level array
@@ -147,7 +163,7 @@ export async function readSample(
   file: string,
   layout: 'ndjson' | 'array',
   limit: number,
-): Promise<object[] | undefined> {
+): Promise<PlainSample | undefined> {
   const scanner = layout === 'ndjson' ? new LineCounter(limit) : new ArrayScanner(limit);
   // Fatal: invalid UTF-8 is left to DuckDB's errors. A byte order mark is kept, so that it refuses the file.
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -186,29 +202,55 @@ export async function readSample(
   // An escaped UTF-16 surrogate, alone, is refused by DuckDB's parser but not by JSON.parse.
   if (text.includes('\\u') && SURROGATE_ESCAPE.test(text)) return undefined;
   // An array cut after its last record wanted is closed here; one read to its end is whole.
-  return layout === 'ndjson' ? parseLines(text) : parseArray(cut ? text + ']' : text, limit);
+  if (layout === 'array') return parseArray(cut ? text + ']' : text, limit);
+  const lines = recordLines(text);
+  return lines === undefined ? undefined : new LineSample(lines);
 }
 
 /** Space, tab and CR around a line's record: DuckDB skips them (and more, which is refused here). */
 const LINE_SPACE = /^[ \t\r]+|[ \t\r]+$/g;
 
-function parseLines(text: string): object[] | undefined {
-  const records: object[] = [];
+/** The records' lines, when each holds one object and nothing else (it may still not parse). */
+function recordLines(text: string): string[] | undefined {
+  const lines: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.startsWith('{') && raw.endsWith('}') ? raw : raw.replace(LINE_SPACE, '');
     if (line === '') continue;
     // One object a line, nothing else on it: DuckDB's reader then sees this same record.
     if (!line.startsWith('{') || !line.endsWith('}')) return undefined;
-    try {
-      records.push(JSON.parse(line) as object);
-    } catch {
-      return undefined;
-    }
+    lines.push(line);
   }
-  return records;
+  return lines;
 }
 
-function parseArray(text: string, limit: number): object[] | undefined {
+/** NDJSON lines parsed one at a time as they are taken: each record is garbage once learnt. */
+class LineSample implements PlainSample {
+  #next = 0;
+  constructor(private readonly lines: readonly string[]) {}
+
+  *records(): Iterable<object> {
+    while (this.#next < this.lines.length) yield parseRecord(this.lines[this.#next++]!);
+  }
+
+  restParses(): boolean {
+    try {
+      for (const _ of this.records());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function parseRecord(line: string): object {
+  try {
+    return JSON.parse(line) as object;
+  } catch {
+    throw new NotPlainError();
+  }
+}
+
+function parseArray(text: string, limit: number): PlainSample | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -217,5 +259,6 @@ function parseArray(text: string, limit: number): object[] | undefined {
   }
   // Every element began with `{` and parsed: each is an object.
   if (!Array.isArray(value) || value.length > limit) return undefined;
-  return value as object[];
+  const records = value as object[];
+  return { records: () => records, restParses: () => true };
 }

@@ -19,7 +19,7 @@ import { ParseError } from '../errors.js';
 import type { SourceColumn } from './columns.js';
 import { assertNestingWithin } from './json-depth.js';
 import { JsonColumns, MAX_NESTING, type JsonLeaf } from './json-keys.js';
-import { readSample } from './json-sample.js';
+import { NotPlainError, readSample } from './json-sample.js';
 import { assertColumnCount, MAX_COLUMNS } from './limits.js';
 import type { Source } from './source.js';
 import { Params, quoteIdent, rowsWith } from './sql.js';
@@ -78,20 +78,7 @@ export async function jsonSource(
   sampleRecords = SAMPLE_RECORDS,
 ): Promise<Source> {
   if (layout === 'wrapped') return wrappedSource(connection, file, sampleRecords);
-  const limit = Math.floor(sampleRecords);
-  // A plain file's first records are read here; any other through DuckDB, which then says what is wrong.
-  const plain = limit > 0 ? await readSample(file, layout, limit) : undefined;
-  let learnt: Learnt;
-  if (plain !== undefined) learnt = learnColumns(plain);
-  else {
-    const sampleParams = new Params();
-    const sample = await rowsWith(
-      connection,
-      `SELECT CAST(json AS VARCHAR) FROM ${objectsCall(sampleParams, file, layout)} LIMIT ${limit}`,
-      sampleParams,
-    );
-    learnt = learnColumns(parseTexts(sample.map((row) => String(row[0]))));
-  }
+  const learnt = await learnSample(connection, file, layout, Math.floor(sampleRecords));
   const found = learnt.leaves;
   const known = new Set(found.map((l) => l.name));
   const missing = (wanted ?? []).filter((w) => !known.has(w));
@@ -128,6 +115,35 @@ export async function jsonSource(
     columns,
     close: async () => undefined,
   };
+}
+
+/**
+ * What the first `limit` records teach: read here when the file is plain, else through DuckDB, which
+ * then says what is wrong with them as it always did.
+ */
+async function learnSample(
+  connection: DuckDBConnection,
+  file: string,
+  layout: 'ndjson' | 'array',
+  limit: number,
+): Promise<Learnt> {
+  const plain = limit > 0 ? await readSample(file, layout, limit) : undefined;
+  if (plain !== undefined) {
+    try {
+      return learnColumns(plain.records());
+    } catch (err) {
+      // A record too deep (or the like) is this sample's error only when every later record parses:
+      // otherwise DuckDB's reader, which reads them all first, reports the unparsable one.
+      if (!(err instanceof NotPlainError) && plain.restParses()) throw err;
+    }
+  }
+  const params = new Params();
+  const sample = await rowsWith(
+    connection,
+    `SELECT CAST(json AS VARCHAR) FROM ${objectsCall(params, file, layout)} LIMIT ${limit}`,
+    params,
+  );
+  return learnColumns(parseTexts(sample.map((row) => String(row[0]))));
 }
 
 function objectsCall(params: Params, file: string, layout: 'ndjson' | 'array'): string {

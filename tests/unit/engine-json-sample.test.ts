@@ -12,7 +12,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connectTo } from '../../lib/engine/database.js';
-import { MAX_SAMPLE_BYTES, readSample } from '../../lib/engine/json-sample.js';
+import { MAX_SAMPLE_BYTES, NotPlainError, readSample } from '../../lib/engine/json-sample.js';
+import { jsonSource } from '../../lib/engine/json-source.js';
 import { Params, rowsWith } from '../../lib/engine/sql.js';
 import { Storage } from '../../lib/storage/storage.js';
 
@@ -53,6 +54,17 @@ async function duckdbSample(file: string, layout: Layout, limit: number): Promis
   }
 }
 
+/** The records read here, or undefined where the file is left to DuckDB. */
+async function plainRecords(file: string, layout: Layout, limit: number): Promise<object[] | undefined> {
+  const sample = await readSample(file, layout, limit);
+  try {
+    return sample === undefined ? undefined : [...sample.records()];
+  } catch (err) {
+    if (err instanceof NotPlainError) return undefined;
+    throw err;
+  }
+}
+
 /** Both readers on one file: this one either declines or gives DuckDB's records. */
 async function expectSameAsDuckDB(
   content: string | Uint8Array,
@@ -60,7 +72,7 @@ async function expectSameAsDuckDB(
   limit = 100,
 ): Promise<boolean> {
   const file = await fileOf(content);
-  const mine = await readSample(file, layout, limit);
+  const mine = await plainRecords(file, layout, limit);
   if (mine === undefined) return false;
   expect(await duckdbSample(file, layout, limit)).toEqual(mine);
   return true;
@@ -87,9 +99,9 @@ describe('plain files are read here, with DuckDB’s records', () => {
 
   test('stops at the limit: later records are neither read nor judged', async () => {
     const file = await fileOf('{"a":1}\n{"b":2}\n{"c":\n');
-    expect(await readSample(file, 'ndjson', 2)).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(await plainRecords(file, 'ndjson', 2)).toEqual([{ a: 1 }, { b: 2 }]);
     const array = await fileOf('[{"a":1},{"b":2},{"c":3}] trailing');
-    expect(await readSample(array, 'array', 2)).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(await plainRecords(array, 'array', 2)).toEqual([{ a: 1 }, { b: 2 }]);
     expect(await expectSameAsDuckDB('[{"a":1},{"b":2},{"c":', 'array', 2)).toBe(true);
   });
 
@@ -123,13 +135,33 @@ describe('anything else is left to DuckDB', () => {
     ['a second array', '[{"a":1}][{"b":2}]', 'array'],
   ])('%s', async (_what, content, layout) => {
     const file = await fileOf(content);
-    expect(await readSample(file, layout, 100)).toBeUndefined();
+    expect(await plainRecords(file, layout, 100)).toBeUndefined();
   });
 
   test(`a sample over ${MAX_SAMPLE_BYTES} bytes`, async () => {
     const big = JSON.stringify({ a: 'x'.repeat(MAX_SAMPLE_BYTES) });
-    expect(await readSample(await fileOf(big + '\n{"b":1}\n'), 'ndjson', 2)).toBeUndefined();
-    expect(await readSample(await fileOf(`[${big}]`), 'array', 2)).toBeUndefined();
+    expect(await plainRecords(await fileOf(big + '\n{"b":1}\n'), 'ndjson', 2)).toBeUndefined();
+    expect(await plainRecords(await fileOf(`[${big}]`), 'array', 2)).toBeUndefined();
+  });
+});
+
+describe('the columns of a sample that is read here', () => {
+  const deep = `{"a":${'['.repeat(70)}${']'.repeat(70)}}`;
+
+  test('are learnt as from DuckDB’s records, nested and in first-seen order', async () => {
+    const file = await fileOf('{"b":1,"a":{"x":1,"y":{}}}\n{"c":[{"d":1}],"a":{"z":null}}\n');
+    const source = await jsonSource(connection, file, 'ndjson', ['b']);
+    expect(source.columns.map((c) => c.name)).toEqual(['b', 'a.x', 'a.y', 'c', 'a.z']);
+  });
+
+  test('a record nesting too deep is the error when every later record parses', async () => {
+    const file = await fileOf(`{"a":1}\n${deep}\n{"a":NaN}\n`);
+    await expect(jsonSource(connection, file, 'ndjson', ['a'])).rejects.toThrow(/record 2: .*nest deeper/);
+  });
+
+  test('a later record DuckDB cannot read is the error, as DuckDB reads the sample first', async () => {
+    const file = await fileOf(`{"a":1}\n${deep}\n{"a":1,,}\n`);
+    await expect(jsonSource(connection, file, 'ndjson', ['a'])).rejects.toThrow(/Malformed JSON/);
   });
 });
 
