@@ -156,6 +156,12 @@ export async function runJobMessage(
       logger.warn('job output found from an interrupted attempt; marked succeeded', log);
       return;
     }
+    if (err instanceof OutputExistsError && (await supersededBy(deps, jobId, job.attempts))) {
+      // A duplicate delivery started after this one and published first: recording output_exists here
+      // would fail a job whose output is there, so its outcome is left to that later attempt.
+      logger.warn('job output published by a later attempt of the same job; left to it', log);
+      return;
+    }
     if (isDeterministic(err)) {
       await fail(deps, jobId, started, { code: err.code, message: err.message });
       logger.info('job failed', {
@@ -205,6 +211,15 @@ async function park(deps: ServiceDeps, jobId: string, cause: StorageError): Prom
     retry_in_s: delay,
     cause: cause.message,
   });
+}
+
+/**
+ * Whether a later delivery of the job has started since the attempt numbered
+ * `attempt` did (a message delivered twice): the job's outcome is then the
+ * later attempt's to record.
+ */
+async function supersededBy(deps: ServiceDeps, jobId: string, attempt: number): Promise<boolean> {
+  return (await deps.store.get(jobId)).attempts > attempt;
 }
 
 /**

@@ -115,6 +115,35 @@ describe('worker', () => {
     expect(await job(id)).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
+  test('leaves the job to a later duplicate attempt that published its output first, instead of failing it', async () => {
+    const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
+    let published!: () => void;
+    const laterPublished = new Promise<void>((resolve) => (published = resolve));
+    let release!: () => void;
+    const laterMayReturn = new Promise<void>((resolve) => (release = resolve));
+    // The first delivery computes only once the duplicate has published: the engine then refuses to overwrite.
+    const slow: Compute = async (s, r) => {
+      await laterPublished;
+      return runCompute(s, r);
+    };
+    // The duplicate publishes, then is held before it records its success.
+    const fast: Compute = async (s, r) => {
+      const result = await runCompute(s, r);
+      published();
+      await laterMayReturn;
+      return result;
+    };
+    const first = makeWorker(() => deps, slow)(sqsEvent(sqsRecord(message(id), 1)), lambdaContext());
+    while ((await job(id)).attempts < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    const later = makeWorker(() => deps, fast)(sqsEvent(sqsRecord(message(id), 2)), lambdaContext());
+    expect((await first).batchItemFailures).toEqual([]);
+    expect((await job(id)).status).toBe('running');
+    release();
+    expect((await later).batchItemFailures).toEqual([]);
+    expect(await job(id)).toMatchObject({ status: 'succeeded', attempts: 2, rows_out: 1, error: null });
+    expect(await readFile(path.join(root, 'results', `${id}.csv`), 'utf8')).toContain('amount,2,1,1.75');
+  });
+
   test('fails a job whose stored request no longer passes the shared schema', async () => {
     const id = await queueJob({ input: 'in/sales.csv', columns: ['amount'] });
     await deps.store.update(id, (j) => {
