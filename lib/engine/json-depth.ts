@@ -6,13 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { ParseError } from '../errors.js';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
+import { QUOTE, BACKSLASH, OPEN_BRACE, OPEN_BRACKET, CLOSE_BRACE, CLOSE_BRACKET } from './json-bytes.js';
 
 /**
  * Reads `file` once, in chunks, and throws when objects and arrays nest

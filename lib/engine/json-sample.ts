@@ -19,6 +19,16 @@
  * @module
  */
 import { open } from 'node:fs/promises';
+import {
+  NEWLINE,
+  QUOTE,
+  BACKSLASH,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COMMA,
+} from './json-bytes.js';
 
 /** A plain file's sample. */
 export interface PlainSample {
@@ -43,15 +53,6 @@ export const MAX_SAMPLE_BYTES = 16 * 2 ** 20;
 
 /** An escaped UTF-16 surrogate (`\\uD800` to `\\uDFFF`), paired or not. */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-
-const NEWLINE = 0x0a;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
