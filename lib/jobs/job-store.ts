@@ -141,6 +141,31 @@ export class JobStore {
     return (await this.#read(id)).job;
   }
 
+  /** Whether the job's item is in the table (a strongly consistent read of the item itself, not an index). */
+  async stored(id: string): Promise<boolean> {
+    try {
+      await this.#read(id);
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Removes the index entries of a job whose item is not in the table. The
+   * local table (dynalite) writes a new item's index entries before the item,
+   * so a SIGKILL between the two leaves a job the indexes list (`GET /jobs`,
+   * the recovery) but no item holds. Writing the item again and deleting it
+   * takes the entries with it. DynamoDB itself never tears a write this way.
+   *
+   * @throws `StorageError` when the table cannot be written
+   */
+  async removeTorn(job: Job): Promise<void> {
+    await this.create(job);
+    await this.discard(job);
+  }
+
   /** Reads a job the caller may see: others' jobs are reported as missing, not forbidden. */
   async getFor(id: string, sub: string): Promise<Job> {
     const job = await this.get(id);

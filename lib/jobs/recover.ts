@@ -1,6 +1,6 @@
 import { StorageError } from '../errors.js';
 import type { JobQueue } from '../queue/job-queue.js';
-import { failCrashed, TERMINAL_STATUSES } from './job.js';
+import { failCrashed, TERMINAL_STATUSES, type Job } from './job.js';
 import type { JobStore } from './job-store.js';
 
 /** What {@link recoverJobs} did. */
@@ -9,6 +9,8 @@ export interface Recovery {
   readonly requeued: number;
   /** Jobs that had used all their attempts, now `failed` with `worker_crashed` instead. */
   readonly failed: number;
+  /** Jobs listed by the unfinished index whose item a crash of the local table never wrote, removed. */
+  readonly torn?: number;
   /** Set when the users' counts of active jobs could not be repaired (the table refused the writes). */
   readonly countsError?: string;
 }
@@ -35,7 +37,17 @@ export interface Recovery {
  * @throws `QueueUnavailableError` when the queue cannot be reached
  */
 export async function recoverJobs(store: JobStore, queue: JobQueue, maxAttempts: number): Promise<Recovery> {
-  const jobs = await store.unfinished();
+  const jobs: Job[] = [];
+  let torn = 0;
+  for (const job of await store.unfinished()) {
+    // Listed by the index but not stored: a creation torn by a crash of the local table. It was
+    // never queued nor answered; requeuing it would only be acknowledged as a missing job.
+    if (await store.stored(job.job_id)) jobs.push(job);
+    else {
+      await store.removeTorn(job);
+      torn += 1;
+    }
+  }
   let countsError: string | undefined;
   await store.repairCounts(jobs).catch((err: unknown) => {
     if (!(err instanceof StorageError)) throw err;
@@ -60,5 +72,6 @@ export async function recoverJobs(store: JobStore, queue: JobQueue, maxAttempts:
     await queue.enqueue(job.job_id);
     requeued += 1;
   }
-  return countsError === undefined ? { requeued, failed } : { requeued, failed, countsError };
+  const recovery = torn > 0 ? { requeued, failed, torn } : { requeued, failed };
+  return countsError === undefined ? recovery : { ...recovery, countsError };
 }

@@ -35,3 +35,25 @@ test('a job whose submission died between its write and its enqueue is, after re
     await cleanup();
   }
 });
+
+test('a job the index lists but the table does not hold (a creation torn by a crash) is removed, not requeued nor counted', async () => {
+  const { deps, queue, cleanup } = await testService();
+  try {
+    const kept = await submitJob(deps, { sub: 'alice' }, 'stats', {
+      input: 'in/sales.csv',
+      columns: ['amount'],
+    });
+    const keptId = kept.job.job_id;
+    queue.sent.length = 0;
+    const real = await deps.store.unfinished();
+    // What the local table leaves when killed between a new item's index entries and the item.
+    const phantom = { ...real[0]!, job_id: '00mx7vuksd237851d67a94', created_at: new Date().toISOString() };
+    jest.spyOn(deps.store, 'unfinished').mockResolvedValue([...real, phantom]);
+    expect(await recoverJobs(deps.store, queue, 3)).toEqual({ requeued: 1, failed: 0, torn: 1 });
+    expect(queue.sent).toEqual([keptId]);
+    expect(await deps.store.stored(phantom.job_id)).toBe(false);
+    expect(await deps.store.activeCount('alice')).toBe(1);
+  } finally {
+    await cleanup();
+  }
+});
