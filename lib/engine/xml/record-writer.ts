@@ -70,7 +70,7 @@ export class RecordWriter implements RecordHandler {
     const { count, names } = record;
     if (record.template === this.#template && record.template !== -1) {
       // Fields of the template, whose columns are known: no name to check.
-      this.#writeTemplateCells(buf, record);
+      this.#writeCells(buf, record, this.#templateColumns, record.slots);
       return this.full;
     }
     if (count > this.#guess.length) {
@@ -143,32 +143,20 @@ export class RecordWriter implements RecordHandler {
     return this.full;
   }
 
-  /** Writes the cells of a record matched to the template: field `f` goes to the column of its slot. */
-  #writeTemplateCells(buf: Uint8Array, record: FlatRecord): void {
-    const table = this.#table;
-    const columns = this.#templateColumns;
-    const { values, kinds, slots, count } = record;
-    for (let f = 0; f < count; f++) {
-      const vs = values[2 * f]!;
-      const ve = values[2 * f + 1]!;
-      if (ve === vs) continue;
-      const column = columns[slots[f]!]!;
-      if (kinds[f] === FieldKind.Plain) table.setBytes(column, buf, vs, ve);
-      else table.setText(column, decodeText(decoder.decode(buf.subarray(vs, ve))));
-    }
-    this.#endRow();
-  }
-
-  /** Writes the cells of a flat record whose field `f` goes to `columns[f]`, and ends the row. */
-  #writeCells(buf: Uint8Array, record: FlatRecord, columns: Int32Array): void {
+  /**
+   * Writes the cells of a flat record and ends the row: field `f` goes to `columns[f]`, or, for a
+   * record matched to the template, to `columns[slots[f]]` (it may lack some of the template's fields).
+   */
+  #writeCells(buf: Uint8Array, record: FlatRecord, columns: Int32Array, slots?: Int32Array): void {
     const table = this.#table;
     const { values, kinds, count } = record;
     for (let f = 0; f < count; f++) {
       const vs = values[2 * f]!;
       const ve = values[2 * f + 1]!;
       if (ve === vs) continue;
-      if (kinds[f] === FieldKind.Plain) table.setBytes(columns[f]!, buf, vs, ve);
-      else table.setText(columns[f]!, decodeText(decoder.decode(buf.subarray(vs, ve))));
+      const column = columns[slots === undefined ? f : slots[f]!]!;
+      if (kinds[f] === FieldKind.Plain) table.setBytes(column, buf, vs, ve);
+      else table.setText(column, decodeText(decoder.decode(buf.subarray(vs, ve))));
     }
     this.#endRow();
   }
