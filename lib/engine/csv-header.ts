@@ -120,6 +120,41 @@ function firstLineEnd(text: string): number {
 }
 
 /**
+ * The length of the longest prefix of `bytes` that is well-formed UTF-8 (RFC 3629: no overlong
+ * forms, surrogates or code points past U+10FFFF), a character cut by the end excluded.
+ */
+export function validUtf8Length(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // Trailing bytes, and the narrower range the second one has after E0, ED, F0 and F4.
+    let trailing: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) trailing = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      trailing = 2;
+      if (b === 0xe0) low = 0xa0;
+      else if (b === 0xed) high = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      trailing = 3;
+      if (b === 0xf0) low = 0x90;
+      else if (b === 0xf4) high = 0x8f;
+    } else return i;
+    for (let k = 1; k <= trailing; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? low : 0x80) || c > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += trailing + 1;
+  }
+  return i;
+}
+
+/**
  * The header of a prefix of the file, or undefined when the prefix cannot decide it yet: the
  * delimiter is detected from the whole first line, and the first record must end in the prefix.
  */
@@ -134,7 +169,12 @@ function headerOf(
     // A cut in the middle of a character is not an encoding error: `stream` keeps it pending.
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: !whole });
   } catch {
-    throw new ParseError('line 1: invalid UTF-8', { line: 1 });
+    // Invalid bytes after the header are the rows' to report: DuckDB then names their line.
+    const valid = validUtf8Length(bytes);
+    const header =
+      valid < bytes.length ? headerOf(bytes.subarray(0, valid), false, delimiter, true) : undefined;
+    if (header === undefined) throw new ParseError('line 1: invalid UTF-8', { line: 1 });
+    return header;
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // Detection counts over the first line: a longer prefix could change the choice until it ends.

@@ -5,7 +5,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readCsvHeader } from '../../lib/engine/csv-header.js';
+import fc from 'fast-check';
+import { isUtf8 } from 'node:buffer';
+import { readCsvHeader, validUtf8Length } from '../../lib/engine/csv-header.js';
 
 let dir: string;
 let n = 0;
@@ -85,10 +87,49 @@ describe('readCsvHeader', () => {
     expect(await readCsvHeader(rows, undefined)).toEqual({ names: ['a', 'b'], delimiter: ',' });
   });
 
+  test('reads the header of a file whose invalid UTF-8 starts in a row within the first read', async () => {
+    const f = await file(
+      Buffer.concat([Buffer.from('a,b\n1,2\n3,'), Buffer.from([0xe2, 0x82]), Buffer.from('\n')]),
+    );
+    expect(await readCsvHeader(f, undefined)).toEqual({ names: ['a', 'b'], delimiter: ',' });
+  });
+
+  test('refuses invalid UTF-8 in a quoted header name that spans lines', async () => {
+    const f = await file(
+      Buffer.concat([Buffer.from('"a\n'), Buffer.from([0xc0, 0xaf]), Buffer.from('",b\n1,2\n')]),
+    );
+    await expect(readCsvHeader(f, undefined)).rejects.toMatchObject({ message: 'line 1: invalid UTF-8' });
+  });
+
   test('refuses an empty file', async () => {
     await expect(readCsvHeader(await file(''), undefined)).rejects.toMatchObject({
       code: 'parse_error',
       message: 'empty file: no header row',
     });
+  });
+});
+
+describe('validUtf8Length', () => {
+  test('is the longest prefix Node itself calls UTF-8, on random bytes near the encoding limits', () => {
+    // Bytes drawn from the boundaries: lead bytes, continuation limits, ASCII.
+    const boundary = fc.constantFrom(
+      ...[0x41, 0x0a, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf],
+      ...[0xe0, 0xe1, 0xed, 0xee, 0xef, 0xf0, 0xf3, 0xf4, 0xf5, 0xff],
+    );
+    fc.assert(
+      fc.property(fc.array(boundary, { minLength: 1, maxLength: 12 }), (values) => {
+        const bytes = Buffer.from(values);
+        let longest = bytes.length;
+        while (longest > 0 && !isUtf8(bytes.subarray(0, longest))) longest--;
+        expect(validUtf8Length(bytes)).toBe(longest);
+      }),
+      { numRuns: 3000, seed: 20261203 },
+    );
+  });
+
+  test('stops before a character cut by the end and before a surrogate', () => {
+    expect(validUtf8Length(Buffer.from('é東🎉'))).toBe(9);
+    expect(validUtf8Length(Buffer.from('ab🎉').subarray(0, 5))).toBe(2);
+    expect(validUtf8Length(Buffer.from([0x61, 0xed, 0xa0, 0x80]))).toBe(1);
   });
 });

@@ -85,7 +85,12 @@ describe('CSV and TSV', () => {
     [
       'invalid UTF-8',
       Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]),
-      /UTF-8/,
+      /^line 2: .*utf-8/i,
+    ],
+    [
+      'invalid UTF-8 further down, by its line',
+      Buffer.concat([Buffer.from('a,b\n1,2\n3,4\n5,'), Buffer.from([0xff]), Buffer.from('\n')]),
+      /^line 4: .*utf-8/i,
     ],
   ])('refuses %s with parse_error', async (_what, content, message) => {
     await expect(run('bad.csv', content, all(['a']))).rejects.toMatchObject({
