@@ -15,7 +15,7 @@ import { csvSource } from './csv-source.js';
 import { jsonSource } from './json-source.js';
 import { assertColumnCount } from './limits.js';
 import { checkParquetFooter } from './parquet-footer.js';
-import { Params, quoteIdent, rowsWith, runWith } from './sql.js';
+import { Params, quoteIdent, runWith } from './sql.js';
 import { loadXmlTable } from './xml/index.js';
 
 /** Read options that apply to an input (the request's `options`, less the operation's). */
@@ -65,34 +65,25 @@ function nullMarkers(options: SourceOptions): string[] {
 
 async function parquetSource(connection: DuckDBConnection, file: string): Promise<Source> {
   // The footer is checked against the file's real size before DuckDB's reader is given the file.
-  const rows = await checkParquetFooter(connection, file);
+  const footer = await checkParquetFooter(connection, file);
   const params = new Params();
   const from = `read_parquet(${params.text(file)})`;
   const probe = await runWith(connection, `SELECT * FROM ${from} LIMIT 0`, params);
-  const millis = await millisecondColumns(connection, file);
   const columns: SourceColumn[] = [];
   probe
     .columnNames()
     .forEach((name, i) =>
-      typedColumns(name, quoteIdent(name), probe.columnType(i), columns, millis.has(name)),
+      typedColumns(name, quoteIdent(name), probe.columnType(i), columns, footer.millisecondColumns.has(name)),
     );
   assertColumnCount(columns.length);
-  return { format: 'parquet', from, params, columns, rowCount: rows, close: async () => undefined };
-}
-
-/**
- * Top-level columns stored as millisecond timestamps: DuckDB reads them as
- * microsecond TIMESTAMPs, and the README gives each timestamp its unit's precision.
- */
-async function millisecondColumns(connection: DuckDBConnection, file: string): Promise<Set<string>> {
-  const params = new Params();
-  const rows = await rowsWith(
-    connection,
-    `SELECT name FROM parquet_schema(${params.text(file)})
-     WHERE converted_type = 'TIMESTAMP_MILLIS' OR logical_type LIKE '%MILLIS=MilliSeconds()%'`,
+  return {
+    format: 'parquet',
+    from,
     params,
-  );
-  return new Set(rows.map((r) => String(r[0])));
+    columns,
+    rowCount: footer.rows,
+    close: async () => undefined,
+  };
 }
 
 let xmlTables = 0;
