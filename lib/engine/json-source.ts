@@ -9,7 +9,8 @@
  * millions of nested brackets), read from the file here too when it is plain
  * (json-sample.ts), else through DuckDB; a requested column missing from the sample
  * is looked for in the whole file, and for `non_null` (whose output holds
- * every column) the top-level keys of the whole file are listed. A document
+ * every column) the top-level keys of the whole file are listed (by a byte
+ * scan here when the file is plain, json-key-scan.ts, else through DuckDB). A document
  * wrapping its array in an object is one JSON value, read whole.
  *
  * @module
@@ -18,6 +19,7 @@ import { STRUCT, VARCHAR, structValue, type DuckDBConnection, type DuckDBType } 
 import { ParseError } from '../errors.js';
 import type { SourceColumn } from './columns.js';
 import { assertNestingWithin } from './json-depth.js';
+import { scanNewKeys } from './json-key-scan.js';
 import { JsonColumns, MAX_NESTING, type JsonLeaf } from './json-keys.js';
 import { NotPlainError, readSample } from './json-sample.js';
 import { assertColumnCount, MAX_COLUMNS } from './limits.js';
@@ -83,7 +85,12 @@ export async function jsonSource(
   const known = new Set(found.map((l) => l.name));
   const missing = (wanted ?? []).filter((w) => !known.has(w));
   if (wanted === undefined) {
-    for (const key of await topLevelKeys(connection, file, layout, learnt.commonKeys)) {
+    const sampled = found.map((l) => l.path[0]!);
+    // Read here when the file is plain (json-key-scan.ts), else through DuckDB.
+    const keys =
+      (await scanNewKeys(file, layout, sampled, learnt.commonKeys)) ??
+      (await topLevelKeys(connection, file, layout, learnt.commonKeys));
+    for (const key of keys) {
       if (!found.some((l) => l.path[0] === key)) found.push({ name: key, path: [key] });
     }
     assertColumnCount(found.length);
