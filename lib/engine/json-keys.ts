@@ -4,6 +4,8 @@
  * and scalars are leaves, an empty object is a leaf (a null cell), in
  * first-seen order. Records nested deeper than {@link MAX_NESTING} levels, and
  * more than `MAX_COLUMNS` leaves in all, are refused, so that no deep document reaches a recursive parser.
+ * A sample also tells its most common top-level key list and the keys that
+ * hold only numbers ({@link learnColumns}).
  *
  * @module
  */
@@ -83,4 +85,53 @@ function nestsDeeper(value: unknown, depth: number): boolean {
     if (nestsDeeper(item, depth + 1)) return true;
   }
   return false;
+}
+
+/** What a sample teaches: its leaf columns, and the top-level key list most of its records have. */
+export interface Learnt {
+  readonly leaves: JsonLeaf[];
+  /** Empty when no record is an object. */
+  readonly commonKeys: string[];
+  /**
+   * Top-level keys whose sampled values are all finite JSON numbers other than 0 and 1 (nulls
+   * aside, one number at least): DuckDB's reader turns `true` and `false` into 1 and 0, which the
+   * type rule does not call numbers, so a 0 or 1 read as a number fails the guess.
+   */
+  readonly numbers: Set<string>;
+}
+
+/** The leaf columns of sampled records, their most common top-level key list, and their number-only keys. */
+export function learnColumns(records: Iterable<unknown>): Learnt {
+  const columns = new JsonColumns();
+  const lists = new Map<string, { keys: string[]; count: number }>();
+  // Consecutive records mostly share their key list: compared with the last one, it is not named again.
+  let last: { keys: string[]; count: number } | undefined;
+  const numbers = new Map<string, boolean>();
+  let i = 0;
+  for (const value of records) {
+    columns.add(value, ++i);
+    const keys = Object.keys(value as object);
+    for (const key of keys) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v === null || numbers.get(key) === false) continue;
+      numbers.set(key, typeof v === 'number' && v !== 0 && v !== 1 && Number.isFinite(v));
+    }
+    if (last === undefined || !sameKeys(keys, last.keys)) {
+      // No key holds NUL (`add` refuses it): with their count, keys joined by it name the list.
+      const id = `${keys.length}\0${keys.join('\0')}`;
+      last = lists.get(id) ?? { keys, count: 0 };
+      lists.set(id, last);
+    }
+    last.count++;
+  }
+  let common: { keys: string[]; count: number } = { keys: [], count: 0 };
+  for (const list of lists.values()) if (list.count > common.count) common = list;
+  const numeric = new Set([...numbers].filter(([, yes]) => yes).map(([key]) => key));
+  return { leaves: columns.leaves, commonKeys: common.keys, numbers: numeric };
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

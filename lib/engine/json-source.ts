@@ -1,8 +1,10 @@
 /**
  * JSON and NDJSON inputs through DuckDB's JSON reader. Columns are the
  * union of the records' keys in first-seen order, nested objects as dotted
- * columns and arrays as JSON text; every cell is read as text, so that the
- * documented type rule decides each column's type, as for CSV.
+ * columns and arrays as JSON text; cells are read as text, so that the
+ * documented type rule decides each column's type, as for CSV, except the
+ * keys a caller asks to read as numbers where the sample shows only numbers
+ * (`numeric`, checked over the whole file by `df_json_num_or_fail`).
  *
  * The columns are learnt from a sample of records parsed here (DuckDB's own
  * schema detection recurses into the values and crashes the process on
@@ -20,7 +22,7 @@ import { ParseError } from '../errors.js';
 import type { SourceColumn } from './columns.js';
 import { assertNestingWithin } from './json-depth.js';
 import { scanNewKeys } from './json-key-scan.js';
-import { JsonColumns, MAX_NESTING, type JsonLeaf } from './json-keys.js';
+import { learnColumns, MAX_NESTING, type Learnt } from './json-keys.js';
 import { NotPlainError, readSample } from './json-sample.js';
 import { assertColumnCount, MAX_COLUMNS } from './limits.js';
 import type { Source } from './source.js';
@@ -45,6 +47,7 @@ function readerCall(
   file: string,
   layout: 'ndjson' | 'array',
   columns?: Record<string, boolean>,
+  numeric: ReadonlySet<string> = new Set(),
 ): string {
   const format = layout === 'ndjson' ? 'newline_delimited' : 'array';
   let call = `read_json(${params.text(file)}, format = '${format}', records = true`;
@@ -55,7 +58,7 @@ function readerCall(
     // A key holding objects is read as JSON so that its fields can be extracted; others as text.
     for (const n of names) {
       types[n] = VARCHAR;
-      values[n] = columns[n] ? 'JSON' : 'VARCHAR';
+      values[n] = columns[n] ? 'JSON' : numeric.has(n) ? 'DOUBLE' : 'VARCHAR';
     }
     call += `, columns = ${params.add(structValue(values), STRUCT(types))}`;
   }
@@ -70,6 +73,9 @@ function readerCall(
  * @param layout - NDJSON, a top-level array, or an object wrapping one array
  * @param wanted - columns the operation needs (undefined: every column, for `non_null`)
  * @param sampleRecords - records parsed to learn the columns (a preview reads no more than it shows)
+ * @param numeric - top-level keys to read as numbers when every sampled value is one (see
+ *   `Source.typedByGuess`): DuckDB's reader then converts them itself, which costs less than their
+ *   text and `df_num`
  * @throws `ParseError` when the document's shape is not one of these
  */
 export async function jsonSource(
@@ -78,6 +84,7 @@ export async function jsonSource(
   layout: JsonLayout,
   wanted?: readonly string[],
   sampleRecords = SAMPLE_RECORDS,
+  numeric: readonly string[] = [],
 ): Promise<Source> {
   if (layout === 'wrapped') return wrappedSource(connection, file, sampleRecords);
   const learnt = await learnSample(connection, file, layout, Math.floor(sampleRecords));
@@ -100,11 +107,19 @@ export async function jsonSource(
   }
   const nested: Record<string, boolean> = {};
   for (const leaf of found) nested[leaf.path[0]!] = (nested[leaf.path[0]!] ?? false) || leaf.path.length > 1;
+  const typed = new Set(
+    numeric.filter((n) => learnt.numbers.has(n) && nested[n] === false && found.some((l) => l.name === n)),
+  );
   const params = new Params();
   // No record has a key: the reader cannot be given an empty column list, and nothing is there to read.
   const from =
-    found.length === 0 ? '(SELECT NULL AS df_none WHERE false)' : readerCall(params, file, layout, nested);
+    found.length === 0
+      ? '(SELECT NULL AS df_none WHERE false)'
+      : readerCall(params, file, layout, nested, typed);
   const columns: SourceColumn[] = found.map((leaf) => {
+    if (typed.has(leaf.name)) {
+      return { name: leaf.name, kind: 'number', expr: `df_json_num_or_fail(${quoteIdent(leaf.name)})` };
+    }
     const top = quoteIdent(leaf.path[0]!);
     // A key read as JSON (it holds objects in some record) gives its scalars unquoted through $.
     const rest =
@@ -120,6 +135,7 @@ export async function jsonSource(
     from,
     params,
     columns,
+    typedByGuess: typed.size > 0,
     close: async () => undefined,
   };
 }
@@ -242,40 +258,4 @@ function* parseTexts(texts: readonly string[]): Iterable<unknown> {
       throw new ParseError(`record ${i + 1}: malformed JSON`, { record: i + 1 });
     }
   }
-}
-
-/** What a sample teaches: its leaf columns, and the top-level key list most of its records have. */
-interface Learnt {
-  readonly leaves: JsonLeaf[];
-  /** Empty when no record is an object. */
-  readonly commonKeys: string[];
-}
-
-/** The leaf columns of sampled records, and their most common top-level key list. */
-function learnColumns(records: Iterable<unknown>): Learnt {
-  const columns = new JsonColumns();
-  const lists = new Map<string, { keys: string[]; count: number }>();
-  // Consecutive records mostly share their key list: compared with the last one, it is not named again.
-  let last: { keys: string[]; count: number } | undefined;
-  let i = 0;
-  for (const value of records) {
-    columns.add(value, ++i);
-    const keys = Object.keys(value as object);
-    if (last === undefined || !sameKeys(keys, last.keys)) {
-      // No key holds NUL (`add` refuses it): with their count, keys joined by it name the list.
-      const id = `${keys.length}\0${keys.join('\0')}`;
-      last = lists.get(id) ?? { keys, count: 0 };
-      lists.set(id, last);
-    }
-    last.count++;
-  }
-  let common: { keys: string[]; count: number } = { keys: [], count: 0 };
-  for (const list of lists.values()) if (list.count > common.count) common = list;
-  return { leaves: columns.leaves, commonKeys: common.keys };
-}
-
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -31,6 +31,10 @@ export const MACROS: readonly string[] = [
   // A CSV column read as DOUBLE on a sample's word: DuckDB's reader takes `inf` and `nan`, which the
   // README does not call numbers; failing the query sends the engine back to reading text.
   `CREATE MACRO df_finite_or_fail(d) AS CASE WHEN isinf(d) OR isnan(d) THEN error('df_not_finite') ELSE d END`,
+  // A JSON key read as DOUBLE on a sample's word: DuckDB's JSON reader also turns true and false into 1
+  // and 0, which the README does not call numbers; any 1 or 0 sends the engine back to reading text.
+  `CREATE MACRO df_json_num_or_fail(d) AS
+     CASE WHEN isinf(d) OR isnan(d) OR d = 0 OR d = 1 THEN error('df_not_finite') ELSE d END`,
   // Only 4- and 5-byte texts can be `true` or `false`: others skip lower().
   `CREATE MACRO df_bool(v) AS
      CASE WHEN strlen(v) BETWEEN 4 AND 5 THEN

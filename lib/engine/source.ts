@@ -25,7 +25,7 @@ export interface SourceOptions {
   readonly record_tag?: string;
   /** Columns the operation needs; undefined when it needs every column (`non_null`). */
   readonly wanted?: readonly string[];
-  /** CSV and TSV: columns to read as numbers when a sample says so (see `CsvRead.numeric`). */
+  /** CSV, TSV, JSON, NDJSON: columns to read as numbers when a sample says so (see `CsvRead.numeric`). */
   readonly numeric?: readonly string[];
   /**
    * The caller reads at most this many rows (a preview): XML loads only these records, JSON and
@@ -183,6 +183,7 @@ export async function openSource(
         format === 'ndjson' ? 'ndjson' : first === '[' ? 'array' : 'wrapped',
         options.wanted,
         options.maxRows,
+        options.numeric,
       );
     }
   }
