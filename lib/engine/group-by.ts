@@ -31,7 +31,10 @@ export interface GroupByParams {
 
 /** What the output query reads. */
 export interface GroupedTable {
+  /** The grouped table, or the grouping query itself when nothing had to be read before the output. */
   readonly from: string;
+  /** Parameters of `from`. */
+  readonly params: Params;
   readonly columns: OutColumn[];
   readonly orderBy: string;
   readonly rowsIn: number;
@@ -86,13 +89,12 @@ interface Plan {
   readonly index: number;
 }
 
-/** The grouping statement over `keyExprs`. */
+/** The grouping query over `keyExprs`: one row per group, its raw keys `k<i>` and aggregates. */
 function groupingSql(
   source: Source,
   keyExprs: readonly string[],
   plans: readonly Plan[],
   ddof: 0 | 1,
-  table: string,
   allForms: boolean,
 ): string {
   const inner = keyExprs.map((k, i) => `${k} AS k${i}`);
@@ -136,10 +138,7 @@ function groupingSql(
     );
   }
   const groupBy = keyExprs.map((_, i) => `k${i}`).join(', ');
-  return (
-    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT ${groupBy}, ${aggs.join(', ')} ` +
-    `FROM (SELECT ${inner.join(', ')} FROM ${source.from}) GROUP BY ${groupBy}`
-  );
+  return `SELECT ${groupBy}, ${aggs.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${source.from}) GROUP BY ${groupBy}`;
 }
 
 function columnType(
@@ -152,7 +151,8 @@ function columnType(
 }
 
 /**
- * Groups the input into a temporary table and describes the output query.
+ * Groups the input into a temporary table, unless the output can group as it is written, and
+ * describes the output query.
  *
  * @throws `NonNumericColumnError` when `sum`, `mean`, `variance`, `std` or `median` is asked of
  *   a column that is not numeric
@@ -163,18 +163,26 @@ export async function computeGroupBy(
   params: GroupByParams,
 ): Promise<GroupedTable> {
   const table = `df_groups_${process.pid}_${++tables}`;
+  const t = quoteIdent(table);
   const plans: Plan[] = params.aggregations.map(([column, aggs], index) => ({ column, aggs, index }));
   let allForms = false;
   const group = async (keyExprs: readonly string[]): Promise<void> => {
     await runner.run(
-      groupingSql(source, keyExprs, plans, params.ddof, table, allForms),
+      `CREATE OR REPLACE TEMP TABLE ${t} AS ${groupingSql(source, keyExprs, plans, params.ddof, allForms)}`,
       source.params.clone(),
     );
   };
-  await group(params.keys.map((k) => k.expr));
-  runner.passDone();
+  // No column is typed from its values, and the source knows its rows (a Parquet footer, checked):
+  // nothing has to be read before the output, which then groups as it is written, without a table
+  // grouped first or a statement reading the row count from it.
+  const direct =
+    source.rowCount !== undefined &&
+    [...params.keys, ...plans.map((p) => p.column)].every((c) => c.kind !== 'text');
+  if (!direct) {
+    await group(params.keys.map((k) => k.expr));
+    runner.passDone();
+  }
 
-  const t = quoteIdent(table);
   const count = async (): Promise<number[]> => {
     const counters = [
       'sum(__count)',
@@ -187,12 +195,7 @@ export async function computeGroupBy(
           : ['0', '0', '0', '0', '0'],
       ),
     ];
-    const typedByFile = [...params.keys, ...plans.map((p) => p.column)].every((c) => c.kind !== 'text');
-    if (typedByFile && source.rowCount !== undefined) {
-      // No column is typed from its values: the only figure to read is the row count, which the
-      // source already knows (a Parquet footer, checked), so this statement is saved.
-      return counters.map((_, i) => (i === 0 ? source.rowCount! : 0));
-    }
+    if (direct) return counters.map((_, i) => (i === 0 ? source.rowCount! : 0));
     return (await runner.rows(`SELECT ${counters.join(', ')} FROM ${t}`, new Params()))[0]!.map(Number);
   };
   let row = await count();
@@ -263,7 +266,16 @@ export async function computeGroupBy(
     }
   }
   return {
-    from: t,
+    from: direct
+      ? `(${groupingSql(
+          source,
+          params.keys.map((k) => k.expr),
+          plans,
+          params.ddof,
+          false,
+        )})`
+      : t,
+    params: direct ? source.params.clone() : new Params(),
     columns,
     orderBy: keyOut.map((k) => `${k} ASC NULLS LAST`).join(', '),
     rowsIn,

@@ -279,7 +279,7 @@ async function compute(
       columns: grouped.columns,
       from: grouped.from,
       orderBy: grouped.orderBy,
-      params: new Params(),
+      params: grouped.params,
     });
     return done(grouped.rowsIn, written);
   }
