@@ -21,7 +21,6 @@ import { footerPlace } from './parquet-footer.js';
 import { writeResult } from './output.js';
 import { JobRunner, type ComputeControl } from './runner.js';
 import { openSource, type Source } from './source.js';
-import { Params } from './sql.js';
 import { computeStats, statsOutput } from './stats.js';
 
 export { defaultOutputFormat, formatFromPath, outputExtension, INPUT_EXTENSIONS } from './formats.js';
@@ -254,7 +253,8 @@ async function compute(
   if (request.operation === 'stats') {
     const columns = lookup(source, request.columns);
     const stats = await computeStats(runner, source, { columns, ddof });
-    const params = new Params();
+    // The source's parameters: the output may compute the statistics as it is written (`stats.query`).
+    const params = source.params.clone();
     const out = statsOutput(stats, columns, (name) => params.text(name));
     const written = await writeResult(runner, storage, request.output, outputFormat, { ...out, params });
     return done(stats.rowsIn, written);

@@ -21,10 +21,15 @@ export interface StatsParams {
   readonly ddof: 0 | 1;
 }
 
-/** The aggregated row, kept in a temporary table for the output query. */
+/** The aggregated row, kept in a temporary table for the output query (or computed by it). */
 export interface StatsTable {
   readonly table: string;
   readonly rowsIn: number;
+  /**
+   * The aggregation, when it was not run: nothing had to be read before the output, which computes
+   * it as it is written (a materialized CTE named as the table). Its parameters are the source's.
+   */
+  readonly query?: string;
 }
 
 const STAT_FIELDS = ['count', 'nulls', 'mean', 'variance', 'std', 'min', 'max'] as const;
@@ -61,17 +66,15 @@ export async function computeStats(
       `count(${raw}) - count(${num}) AS bad_${i}`,
     );
   });
-  const query = source.params.clone();
-  await runner.run(
-    `CREATE TEMP TABLE ${quoteIdent(table)} AS SELECT ${aggs.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${source.from})`,
-    query,
-  );
-  runner.passDone();
+  const aggregation = `SELECT ${aggs.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${source.from})`;
   if (source.rowCount !== undefined && params.columns.every((c) => c.kind === 'number')) {
     // Columns typed as numbers by the file have no cell that is not one, and the source knows its
-    // rows (a Parquet footer, checked): nothing is left to read, and the statement is saved.
-    return { table, rowsIn: source.rowCount };
+    // rows (a Parquet footer, checked): nothing is read before the output, which aggregates as it
+    // is written instead of reading a table aggregated first.
+    return { table, rowsIn: source.rowCount, query: aggregation };
   }
+  await runner.run(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${aggregation}`, source.params.clone());
+  runner.passDone();
   const check = await runner.rows(
     `SELECT rows_in, ${params.columns.map((_, i) => `bad_${i}`).join(', ')} FROM ${quoteIdent(table)}`,
     new Params(),
@@ -113,7 +116,10 @@ export function statsOutput(
   const double = (f: string): boolean =>
     f === 'mean' || f === 'variance' || f === 'std' || ((f === 'min' || f === 'max') && !allExact);
   return {
-    from: `(${rows.join(' UNION ALL ')} ORDER BY o)`,
+    from:
+      stats.query === undefined
+        ? `(${rows.join(' UNION ALL ')} ORDER BY o)`
+        : `(WITH ${quoteIdent(stats.table)} AS MATERIALIZED (${stats.query}) ${rows.join(' UNION ALL ')} ORDER BY o)`,
     columns: [
       { name: 'column', expr: '"column"', double: false },
       ...STAT_FIELDS.map((f) => ({ name: f, expr: quoteIdent(f), double: double(f) })),
