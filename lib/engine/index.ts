@@ -194,7 +194,7 @@ async function computeFrom(
   const connection = await connectTo(await storage.realRoot());
   const runner = new JobRunner(connection, control, passesOf(format));
   let source: Source | undefined;
-  const open = async (numeric: readonly string[] | undefined): Promise<Source> =>
+  const open = async (numeric: readonly string[] | 'all' | undefined): Promise<Source> =>
     openSource(
       connection,
       file,
@@ -211,7 +211,8 @@ async function computeFrom(
   try {
     // stats and group_by read few columns, mostly numeric: CSV's reader converts them itself when a
     // sample says they are numbers (bench/results.md), and a cell that is not sends us back to text.
-    source = await open(wanted);
+    // non_null writes every column: JSON's numeric keys are read as numbers too (CSV's are copied).
+    source = await open(wanted ?? (format === 'json' || format === 'ndjson' ? 'all' : undefined));
     if (format === 'xml') runner.passDone();
     let result: ComputeResult;
     try {

@@ -74,8 +74,8 @@ function readerCall(
  * @param wanted - columns the operation needs (undefined: every column, for `non_null`)
  * @param sampleRecords - records parsed to learn the columns (a preview reads no more than it shows)
  * @param numeric - top-level keys to read as numbers when every sampled value is one (see
- *   `Source.typedByGuess`): DuckDB's reader then converts them itself, which costs less than their
- *   text and `df_num`
+ *   `Source.typedByGuess`), or `all` of them: DuckDB's reader then converts them itself, which costs
+ *   less than their text and `df_num`
  * @throws `ParseError` when the document's shape is not one of these
  */
 export async function jsonSource(
@@ -84,7 +84,7 @@ export async function jsonSource(
   layout: JsonLayout,
   wanted?: readonly string[],
   sampleRecords = SAMPLE_RECORDS,
-  numeric: readonly string[] = [],
+  numeric: readonly string[] | 'all' = [],
 ): Promise<Source> {
   if (layout === 'wrapped') return wrappedSource(connection, file, sampleRecords);
   const learnt = await learnSample(connection, file, layout, Math.floor(sampleRecords));
@@ -107,8 +107,9 @@ export async function jsonSource(
   }
   const nested: Record<string, boolean> = {};
   for (const leaf of found) nested[leaf.path[0]!] = (nested[leaf.path[0]!] ?? false) || leaf.path.length > 1;
+  const candidates = numeric === 'all' ? [...learnt.numbers] : numeric;
   const typed = new Set(
-    numeric.filter((n) => learnt.numbers.has(n) && nested[n] === false && found.some((l) => l.name === n)),
+    candidates.filter((n) => learnt.numbers.has(n) && nested[n] === false && found.some((l) => l.name === n)),
   );
   const params = new Params();
   // No record has a key: the reader cannot be given an empty column list, and nothing is there to read.

@@ -25,8 +25,11 @@ export interface SourceOptions {
   readonly record_tag?: string;
   /** Columns the operation needs; undefined when it needs every column (`non_null`). */
   readonly wanted?: readonly string[];
-  /** CSV, TSV, JSON, NDJSON: columns to read as numbers when a sample says so (see `CsvRead.numeric`). */
-  readonly numeric?: readonly string[];
+  /**
+   * CSV, TSV, JSON, NDJSON: columns to read as numbers when a sample says so (see `CsvRead.numeric`);
+   * `all`: every JSON or NDJSON key the sample calls numeric (`non_null`, which writes every column).
+   */
+  readonly numeric?: readonly string[] | 'all';
   /**
    * The caller reads at most this many rows (a preview): XML loads only these records, JSON and
    * NDJSON learn their columns from these records alone instead of a larger sample.
@@ -163,7 +166,7 @@ export async function openSource(
         format,
         nullMarkers: nullMarkers(options),
         ...(options.delimiter !== undefined && { delimiter: options.delimiter }),
-        ...(options.numeric !== undefined && { numeric: options.numeric }),
+        ...(Array.isArray(options.numeric) && { numeric: options.numeric as readonly string[] }),
       });
     case 'parquet':
       return parquetSource(connection, file);

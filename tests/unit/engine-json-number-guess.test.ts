@@ -1,5 +1,5 @@
 /**
- * `stats` and `group_by` on JSON and NDJSON read a key as DOUBLE when every
+ * `stats`, `group_by` and `non_null` on JSON and NDJSON read a key as DOUBLE when every
  * value the sample shows is a number other than 0 and 1 (json-source.ts),
  * and fall back to its text when a later value is not one. DuckDB's JSON
  * reader turns `true` and `false` into 1 and 0: a late boolean must still
@@ -77,6 +77,16 @@ describe.each<Format>(['ndjson', 'json'])('%s', (format) => {
   test.each(['"abc"', '{"x":1}', '[1]', '1e400'])('a late %s makes the column non-numeric', async (late) => {
     const input = await inputWith(format, late);
     await expect(run(input, stats)).rejects.toMatchObject({ code: 'non_numeric_column' });
+  });
+
+  test('non_null writes a late boolean column as text and a late 1 as a number', async () => {
+    const asText = await run(await inputWith(format, 'true'), { operation: 'non_null', columns: ['v'] });
+    expect(asText).toHaveLength(COUNT + 1);
+    expect(asText[0]).toEqual({ g: 'g0', v: '2' });
+    expect(asText[COUNT]).toEqual({ g: 'g0', v: 'true' });
+    const asNumber = await run(await inputWith(format, '1'), { operation: 'non_null', columns: ['v'] });
+    expect(asNumber[0]).toEqual({ g: 'g0', v: 2 });
+    expect(asNumber[COUNT]).toEqual({ g: 'g0', v: 1 });
   });
 
   test('a late null is a null', async () => {
