@@ -108,9 +108,8 @@ export async function jsonSource(
   const nested: Record<string, boolean> = {};
   for (const leaf of found) nested[leaf.path[0]!] = (nested[leaf.path[0]!] ?? false) || leaf.path.length > 1;
   const candidates = numeric === 'all' ? [...learnt.numbers] : numeric;
-  const typed = new Set(
-    candidates.filter((n) => learnt.numbers.has(n) && nested[n] === false && found.some((l) => l.name === n)),
-  );
+  // A key `nested` marks false is a found leaf of its own name (a flat top-level key).
+  const typed = new Set(candidates.filter((n) => learnt.numbers.has(n) && nested[n] === false));
   const params = new Params();
   // No record has a key: the reader cannot be given an empty column list, and nothing is there to read.
   const from =
